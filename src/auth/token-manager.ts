@@ -1,0 +1,154 @@
+import type { Dispatcher } from 'undici';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { GatewayError } from '../errors.js';
+import { decodeClientSecret, parseClientSecret } from './client-secret.js';
+import type { SigningKey } from './client-secret.js';
+import { abortable } from './abortable.js';
+import { requestToken } from './token-request.js';
+import { closedError } from './token-source.js';
+import type { TokenSource } from './token-source.js';
+import type { TokenGrant } from './token-response.js';
+
+export { createStaticTokenSource } from './token-source.js';
+export type { TokenSource } from './token-source.js';
+
+export interface ClientCredentialsOptions {
+  /** The C1 client id, e.g. `name@tenant.conductor.one/pcc`. */
+  clientId: string;
+  /** The raw `secret-token:conductorone.com:v1:…` string; checked when the source is created. */
+  clientSecret: string;
+  /** Absolute token URL, e.g. `https://tenant.conductor.one/auth/v1/token`. */
+  tokenUrl: string;
+  /** The assertion audience: the API host without port. */
+  audience: string;
+  /** HTTP dispatcher for the token request (an undici Agent). */
+  dispatcher: Dispatcher;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Treat a token as expired this much before its `expires_in` says. @default 30_000 (30 s) */
+  expiryMarginMs?: number;
+  /** Lifetime assumed when `expires_in` is 0 or missing, so such a token is not refetched on every call. @default 60_000 (60 s) */
+  defaultLifetimeMs?: number;
+  /** Fraction of the lifetime after which a call triggers one background refresh. @default 0.8 */
+  refreshAheadRatio?: number;
+  /** After a failed token request, callers within this window get that failure without a new request. @default 1_000 (1 s) */
+  failureBackoffMs?: number;
+  /** Timeout for one token request, headers and body. @default 10_000 (10 s) */
+  requestTimeoutMs?: number;
+  /** Metrics hook, called once per token request. Exceptions it throws are ignored. */
+  onTokenFetch?: (outcome: 'success' | 'failure', expiresAtMs?: number) => void;
+}
+
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+  usableUntil: number;
+  refreshAt: number;
+}
+
+/**
+ * OAuth2 client credentials with a signed JWT assertion, cached until shortly before expiry.
+ * Refresh is call-driven (no timers): a call late in the token's life triggers one background refresh.
+ * Throws GatewayError('CONFIG_INVALID') at once for a malformed secret or token URL.
+ */
+export function createClientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
+  const {
+    clientId, clientSecret, audience, dispatcher, onTokenFetch,
+    clock = systemClock,
+    expiryMarginMs = 30_000, // 30 s
+    defaultLifetimeMs = 60_000, // 60 s
+    refreshAheadRatio = 0.8,
+    failureBackoffMs = 1_000, // 1 s
+    requestTimeoutMs = 10_000, // 10 s
+  } = options;
+  decodeClientSecret(clientSecret); // fail fast on a bad secret; the key itself is imported on first use
+  const tokenUrl = parseTokenUrl(options.tokenUrl);
+  const closer = new AbortController();
+  let key: Promise<SigningKey> | undefined;
+  let cached: CachedToken | undefined;
+  let inflight: Promise<CachedToken> | undefined;
+  let failure: { error: GatewayError; until: number } | undefined;
+
+  const report = (outcome: 'success' | 'failure', expiresAt?: number): void => {
+    try {
+      if (expiresAt === undefined) onTokenFetch?.(outcome);
+      else onTokenFetch?.(outcome, expiresAt);
+    } catch {
+      // A broken metrics hook must not break authentication.
+    }
+  };
+
+  const toCached = (grant: TokenGrant, startedAt: number): CachedToken => {
+    const lifetime = grant.expiresInMs ?? defaultLifetimeMs;
+    // A token living no longer than the margin would never be usable; keep half its life instead.
+    const margin = lifetime > expiryMarginMs ? expiryMarginMs : lifetime / 2;
+    // Measured from when we asked, not when C1 answered: the token's clock started no later.
+    const expiresAt = startedAt + lifetime;
+    return { token: grant.accessToken, expiresAt, usableUntil: expiresAt - margin, refreshAt: startedAt + lifetime * refreshAheadRatio };
+  };
+
+  const fetchToken = (): Promise<CachedToken> => {
+    const startedAt = clock();
+    const run = async (): Promise<CachedToken> => {
+      try {
+        key ??= parseClientSecret(clientSecret);
+        const grant = await requestToken({ tokenUrl, clientId, audience, key: await key, dispatcher, clock, timeoutMs: requestTimeoutMs, signal: closer.signal });
+        const entry = toCached(grant, startedAt);
+        if (!closer.signal.aborted) cached = entry;
+        failure = undefined;
+        report('success', entry.expiresAt);
+        return entry;
+      } catch (error) {
+        const gatewayError = error instanceof GatewayError ? error : new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 token request failed', { cause: error });
+        failure = { error: gatewayError, until: clock() + failureBackoffMs };
+        report('failure');
+        throw gatewayError;
+      } finally {
+        inflight = undefined;
+      }
+    };
+    inflight = run();
+    return inflight;
+  };
+
+  return {
+    async getToken(signal) {
+      if (closer.signal.aborted) throw closedError();
+      const now = clock();
+      if (cached !== undefined && now < cached.usableUntil) {
+        const backingOff = failure !== undefined && now < failure.until;
+        if (now >= cached.refreshAt && inflight === undefined && !backingOff) {
+          // Errors are counted by onTokenFetch; the cached token keeps serving until unusable.
+          fetchToken().catch(() => {});
+        }
+        return cached.token;
+      }
+      if (inflight !== undefined) return (await abortable(inflight, signal)).token;
+      if (failure !== undefined && now < failure.until) throw failure.error;
+      return (await abortable(fetchToken(), signal)).token;
+    },
+    invalidate(token) {
+      // Compare, so a late 401 for an already replaced token does not drop its successor.
+      if (cached?.token === token) cached = undefined;
+    },
+    hasValidToken: () => !closer.signal.aborted && cached !== undefined && clock() < cached.usableUntil,
+    close() {
+      cached = undefined;
+      closer.abort();
+    },
+  };
+}
+
+function parseTokenUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new GatewayError('CONFIG_INVALID', `token URL is not an absolute URL: '${value}'`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new GatewayError('CONFIG_INVALID', `token URL must be http(s): '${value}'`);
+  }
+  return url;
+}
