@@ -24,6 +24,8 @@ export interface GatewayErrorOptions {
   retryAfterMs?: number;
 }
 
+const BRAND = Symbol.for('c1-gateway.GatewayError');
+
 export class GatewayError extends Error {
   readonly code: ErrorCode;
   readonly status: number | undefined;
@@ -37,9 +39,11 @@ export class GatewayError extends Error {
     this.status = options.status;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
 export function isGatewayError(error: unknown): error is GatewayError {
-  return error instanceof GatewayError;
+  // A brand survives duplicate module instances (test runners, bundlers) where instanceof would not.
+  return error instanceof GatewayError || (typeof error === 'object' && error !== null && BRAND in error);
 }

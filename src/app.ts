@@ -1,0 +1,159 @@
+import type { Dispatcher } from 'undici';
+import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { apiBaseUrlFor, parseClientId } from './auth/client-id.js';
+import {
+  createClientCredentialsTokenSource,
+  createStaticTokenSource,
+  type TokenSource,
+} from './auth/token-manager.js';
+import { ClientCache } from './cache/client-cache.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { createContextFactory, type GatewayContext } from './graphql/context.js';
+import { createMaskError } from './graphql/errors.js';
+import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
+import { buildSchema } from './graphql/schema.js';
+import { createLimiter } from './loading/limiter.js';
+import { PersonalClientSource } from './loading/personal-client-source.js';
+import type { Logger } from './logger.js';
+import { noopObserver, type Observer } from './observer.js';
+import type { PersonalClient } from './personal-client.js';
+import { createDispatcher } from './upstream/dispatcher.js';
+import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** HTTP client for every upstream call; one keep-alive Agent by default. */
+  dispatcher?: Dispatcher;
+  observer?: Observer;
+  /** An id that exists upstream, for GraphiQL's ready-to-run example query (sandbox mode). */
+  exampleId?: string;
+}
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  source: PersonalClientSource;
+  cache: ClientCache<PersonalClient>;
+  /** False while draining, so load balancers stop sending traffic. */
+  isReady(): boolean;
+  /** Marks the app as draining (readiness false); in-flight requests continue. */
+  beginShutdown(): void;
+  /** Releases timers and upstream sockets. */
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every module from Config and wires them. No env, no listen. */
+export function createApp(deps: AppDeps): App {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const observer = deps.observer ?? noopObserver;
+  const ownsDispatcher = deps.dispatcher === undefined;
+  const dispatcher =
+    deps.dispatcher ??
+    createDispatcher({
+      connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
+    });
+  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer);
+
+  const api = createPersonalClientsApi({
+    baseUrl,
+    dispatcher,
+    maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
+    clock,
+    onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
+  });
+  const cache = new ClientCache<PersonalClient>({
+    maxEntries: config.CACHE_MAX_ENTRIES,
+    ttlMs: config.CACHE_TTL_MS,
+    notFoundTtlMs: config.CACHE_NOT_FOUND_TTL_MS,
+    staleMs: config.CACHE_STALE_MS,
+    clock,
+  });
+  const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
+  const source = new PersonalClientSource({ api, cache, limiter, observer });
+
+  let draining = false;
+  const yoga = createYoga<Record<string, never>, GatewayContext>({
+    schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
+    context: createContextFactory({
+      source,
+      serviceTokens,
+      deadlineMs: config.REQUEST_DEADLINE_MS,
+      maxBatchSize: Math.max(config.MAX_UPSTREAM_FETCHES_PER_OPERATION, config.MAX_IDS_PER_REQUEST),
+    }),
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    graphiql: config.GRAPHIQL ? createGraphiQLOptions(deps.exampleId) : false,
+    renderGraphiQL: renderGraphiQLOnce,
+    maskedErrors: {
+      isDev: config.NODE_ENV === 'development',
+      maskError: createMaskError({ onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') }),
+    },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      // Yoga logs every error it hands to maskError; the mask logs the unexpected ones itself,
+      // and expected ones (bad input, upstream codes) are not server errors.
+      error: (...args) => logger.debug(args.map(String).join(' ')),
+    },
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: () => !draining,
+      }),
+    ],
+  });
+
+  return {
+    yoga,
+    source,
+    cache,
+    isReady: () => !draining,
+    beginShutdown: () => {
+      draining = true;
+    },
+    async close() {
+      serviceTokens?.close();
+      if (ownsDispatcher) await dispatcher.close();
+    },
+  };
+}
+
+function upstreamFor(config: Config, dispatcher: Dispatcher, clock: Clock, observer: Observer) {
+  const creds = config.credentials;
+  switch (creds.kind) {
+    case 'client-credentials': {
+      const { host } = parseClientId(creds.clientId);
+      const baseUrl = config.C1_API_URL ?? apiBaseUrlFor(host);
+      const serviceTokens: TokenSource = createClientCredentialsTokenSource({
+        clientId: creds.clientId,
+        clientSecret: creds.clientSecret,
+        tokenUrl: new URL('/auth/v1/token', baseUrl).toString(),
+        // The assertion's audience is the host we actually talk to, without port or brackets.
+        audience: new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''),
+        dispatcher,
+        clock,
+        expiryMarginMs: config.TOKEN_EXPIRY_MARGIN_MS,
+        onTokenFetch: (outcome, expiresAt) => observer.tokenFetch(outcome, expiresAt),
+      });
+      return { baseUrl, serviceTokens };
+    }
+    case 'static-token':
+      return { baseUrl: requireApiUrl(config), serviceTokens: createStaticTokenSource(creds.accessToken) };
+    case 'forward':
+      return { baseUrl: requireApiUrl(config), serviceTokens: undefined };
+    case 'sandbox':
+      throw new Error('createApp needs real credentials; main.ts swaps in the sandbox credential first');
+  }
+}
+
+function requireApiUrl(config: Config): string {
+  if (config.C1_API_URL === undefined) throw new Error('C1_API_URL is required for this credential kind');
+  return config.C1_API_URL;
+}

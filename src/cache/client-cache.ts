@@ -1,0 +1,89 @@
+import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../clock.js';
+
+export interface ClientCacheOptions {
+  /** @default 10_000 — entries kept at most; the least recently used go first. */
+  maxEntries?: number;
+  /** @default 30_000 — how long a found value is served without asking C1, in ms. */
+  ttlMs?: number;
+  /** @default 5_000 — how long "does not exist" is remembered, in ms. */
+  notFoundTtlMs?: number;
+  /** @default 300_000 — how long past its TTL a value may still be served when C1 is failing, in ms. */
+  staleMs?: number;
+  clock?: Clock;
+}
+
+interface Entry<V> {
+  value: V | null;
+  freshUntil: number;
+  staleUntil: number;
+}
+
+export interface CacheHit<V> {
+  value: V | null;
+}
+
+/**
+ * The cross-request cache: values (or "not found") by key, fresh for a TTL, then kept for a stale
+ * window in which they are only served if C1 fails. Errors are never stored. Bounded by entry count;
+ * timestamps come from the injected clock, so tests move time instead of waiting for it.
+ */
+export class ClientCache<V> {
+  readonly #lru: LRUCache<string, Entry<V>>;
+  readonly #ttlMs: number;
+  readonly #notFoundTtlMs: number;
+  readonly #staleMs: number;
+  readonly #clock: Clock;
+
+  constructor(options: ClientCacheOptions = {}) {
+    this.#lru = new LRUCache({ max: options.maxEntries ?? 10_000 });
+    this.#ttlMs = options.ttlMs ?? 30 * 1000;
+    this.#notFoundTtlMs = options.notFoundTtlMs ?? 5 * 1000;
+    this.#staleMs = options.staleMs ?? 5 * 60 * 1000;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** A value still inside its TTL, or undefined. */
+  getFresh(key: string): CacheHit<V> | undefined {
+    const entry = this.#lru.get(key);
+    if (entry === undefined) return undefined;
+    return this.#clock() < entry.freshUntil ? entry : undefined;
+  }
+
+  /** A value past its TTL but inside the stale window, for serving when C1 fails. */
+  getStale(key: string): CacheHit<V> | undefined {
+    const entry = this.#lru.peek(key);
+    if (entry === undefined) return undefined;
+    if (this.#clock() < entry.staleUntil) return entry;
+    this.#lru.delete(key);
+    return undefined;
+  }
+
+  /** Stores a found value (or null for "not found", with the shorter TTL). */
+  set(key: string, value: V | null): void {
+    const ttl = value === null ? this.#notFoundTtlMs : this.#ttlMs;
+    if (ttl <= 0 && this.#staleMs <= 0) return;
+    const now = this.#clock();
+    this.#lru.set(key, { value, freshUntil: now + ttl, staleUntil: now + ttl + this.#staleMs });
+  }
+
+  /** The stored entry's timestamps, for a second-level cache that writes the same lifetimes. */
+  remainingMs(key: string): { freshMs: number; staleMs: number } | undefined {
+    const entry = this.#lru.peek(key);
+    if (entry === undefined) return undefined;
+    const now = this.#clock();
+    return { freshMs: entry.freshUntil - now, staleMs: entry.staleUntil - now };
+  }
+
+  delete(key: string): void {
+    this.#lru.delete(key);
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/**
+ * Environment → typed, frozen Config. Validated once at start-up; every bad variable is named in
+ * one error. Only `main.ts` passes `process.env` here; everything else receives a Config.
+ */
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const ratio = (def: number) => z.coerce.number().gt(0).lte(1).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .transform((v) => ['true', '1', 'yes', 'on'].includes(v))
+    .default(def);
+const optionalBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''])
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : ['true', '1', 'yes', 'on'].includes(v)));
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const url = optionalString.refine((v) => v === undefined || URL.canParse(v), 'must be an absolute URL');
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(4000).pipe(z.number().max(65_535)),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // C1 credentials and origin
+  C1_CLIENT_ID: optionalString,
+  C1_CLIENT_SECRET: optionalString,
+  C1_ACCESS_TOKEN: optionalString,
+  C1_API_URL: url,
+  C1_AUTH_MODE: z.enum(['service', 'forward']).default('service'),
+  TOKEN_EXPIRY_MARGIN_MS: int(30_000),
+
+  // Loading and caching
+  UPSTREAM_MAX_IN_FLIGHT: int(16, 1),
+  UPSTREAM_MAX_QUEUE: int(1_000, 0),
+  CACHE_MAX_ENTRIES: int(10_000, 1),
+  CACHE_TTL_MS: int(30_000),
+  CACHE_NOT_FOUND_TTL_MS: int(5_000),
+  CACHE_STALE_MS: int(300_000),
+  MAX_IDS_PER_REQUEST: int(100, 1),
+
+  // Resilience
+  REQUEST_DEADLINE_MS: int(10_000, 1),
+  UPSTREAM_CONNECT_TIMEOUT_MS: int(3_000, 1),
+  UPSTREAM_HEADERS_TIMEOUT_MS: int(5_000, 1),
+  UPSTREAM_BODY_TIMEOUT_MS: int(5_000, 1),
+  UPSTREAM_MAX_BODY_BYTES: int(1_048_576, 1),
+  UPSTREAM_RETRIES: int(2),
+  UPSTREAM_RETRY_BASE_MS: int(100),
+  UPSTREAM_RETRY_MAX_MS: int(2_000),
+  BREAKER_WINDOW_MS: int(10_000, 1),
+  BREAKER_MIN_REQUESTS: int(10, 1),
+  BREAKER_FAILURE_RATIO: ratio(0.5),
+  BREAKER_CONSECUTIVE_FAILURES: int(5, 1),
+  BREAKER_COOLDOWN_MS: int(5_000, 1),
+  SHUTDOWN_DRAIN_MS: int(10_000),
+
+  // GraphQL and HTTP edge
+  GRAPHIQL: optionalBool,
+  INTROSPECTION: optionalBool,
+  LIMIT_MAX_DEPTH: int(12, 1),
+  LIMIT_MAX_ALIASES: int(100, 1),
+  LIMIT_MAX_TOKENS: int(2_000, 1),
+  LIMIT_MAX_DIRECTIVES: int(20, 1),
+  MAX_UPSTREAM_FETCHES_PER_OPERATION: int(100, 1),
+  MAX_REQUEST_BYTES: int(102_400, 1),
+  BATCHING_LIMIT: int(0),
+  CORS_ORIGINS: list,
+  PERSISTED_OPERATIONS_FILE: optionalString,
+  ROUTER_SECRET: optionalString,
+  ROUTER_SECRET_HEADER: z.string().default('x-router-secret'),
+  JWKS_URL: url,
+  JWT_ISSUER: optionalString,
+  JWT_AUDIENCE: optionalString,
+  OPS_ENDPOINTS_REQUIRE_AUTH: bool(false),
+  METRICS_ENABLED: bool(true),
+
+  // Shared cache
+  REDIS_URL: url,
+  REDIS_KEY_PREFIX: z.string().default('c1gw'),
+  REDIS_TIMEOUT_MS: int(50, 1),
+  REDIS_LOCK_MS: int(2_000, 1),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** How the gateway obtains the bearer it sends to C1. */
+export type Credentials =
+  | { kind: 'client-credentials'; clientId: string; clientSecret: string }
+  | { kind: 'static-token'; accessToken: string }
+  | { kind: 'forward' }
+  | { kind: 'sandbox' };
+
+export type Config = Readonly<
+  Omit<Env, 'GRAPHIQL' | 'INTROSPECTION' | 'C1_CLIENT_SECRET' | 'C1_ACCESS_TOKEN'> & {
+    GRAPHIQL: boolean;
+    INTROSPECTION: boolean;
+    credentials: Credentials;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment. Throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    // Issue messages name the variable and the rule, never the value (it may be a secret).
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const credentials = pickCredentials(e, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { C1_CLIENT_SECRET: _s, C1_ACCESS_TOKEN: _t, ...rest } = e;
+  const devDefault = e.NODE_ENV !== 'production';
+  return Object.freeze({
+    ...rest,
+    CORS_ORIGINS: Object.freeze([...e.CORS_ORIGINS]) as string[],
+    GRAPHIQL: e.GRAPHIQL ?? devDefault,
+    INTROSPECTION: e.INTROSPECTION ?? devDefault,
+    credentials,
+  });
+}
+
+function pickCredentials(e: Env, problems: string[]): Credentials {
+  if (e.C1_AUTH_MODE === 'forward') {
+    if (e.C1_API_URL === undefined) problems.push('C1_API_URL: required when C1_AUTH_MODE=forward');
+    return { kind: 'forward' };
+  }
+  if (e.C1_ACCESS_TOKEN !== undefined) {
+    if (e.C1_API_URL === undefined) problems.push('C1_API_URL: required with C1_ACCESS_TOKEN');
+    return { kind: 'static-token', accessToken: e.C1_ACCESS_TOKEN };
+  }
+  if (e.C1_CLIENT_ID !== undefined || e.C1_CLIENT_SECRET !== undefined) {
+    if (e.C1_CLIENT_ID === undefined) problems.push('C1_CLIENT_ID: required with C1_CLIENT_SECRET');
+    if (e.C1_CLIENT_SECRET === undefined) problems.push('C1_CLIENT_SECRET: required with C1_CLIENT_ID');
+    return { kind: 'client-credentials', clientId: e.C1_CLIENT_ID ?? '', clientSecret: e.C1_CLIENT_SECRET ?? '' };
+  }
+  if (e.NODE_ENV === 'production') {
+    problems.push(
+      'C1_CLIENT_ID and C1_CLIENT_SECRET (or C1_ACCESS_TOKEN with C1_API_URL): required in production; ' +
+        'the embedded sandbox only runs outside production',
+    );
+  }
+  return { kind: 'sandbox' };
+}

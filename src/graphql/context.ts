@@ -1,0 +1,76 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { TokenSource } from '../auth/token-manager.js';
+import { createStaticTokenSource } from '../auth/token-manager.js';
+import { GatewayError } from '../errors.js';
+import { createLoaders, type Loaders } from '../loading/loaders.js';
+import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';
+
+/** What our resolvers add to Yoga's own context (request, params). */
+export interface GatewayContext {
+  requestId: string;
+  loaders: Loaders;
+  load: LoadContext;
+}
+
+export interface ContextDeps {
+  source: PersonalClientSource;
+  /** The service credential's token source; absent in forward mode. */
+  serviceTokens: TokenSource | undefined;
+  /** @default 10_000 — each GraphQL request's budget for all upstream work, in ms. */
+  deadlineMs: number;
+  maxBatchSize: number;
+  /** Reads (or generates) the request id; the HTTP edge owns the header. */
+  requestIdOf?: (request: Request) => string;
+}
+
+const SERVICE_PARTITION = 'svc';
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/** Builds each GraphQL request's context: its id, its deadline, its partition and fresh loaders. */
+export function createContextFactory(deps: ContextDeps) {
+  const requestIdOf = deps.requestIdOf ?? defaultRequestId;
+  return (initial: YogaInitialContext): GatewayContext => {
+    const { tokens, partition } = credentialFor(initial.request, deps.serviceTokens);
+    const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, deps.deadlineMs);
+    return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, deps.maxBatchSize) };
+  };
+}
+
+export function defaultRequestId(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given !== null && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function credentialFor(request: Request, serviceTokens: TokenSource | undefined) {
+  if (serviceTokens !== undefined) return { tokens: serviceTokens, partition: SERVICE_PARTITION };
+  // Forward mode: the caller's own C1 token goes upstream, and the caches are keyed by its hash.
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '');
+  const token = match?.[1];
+  if (token === undefined) {
+    throw new GatewayError('UNAUTHENTICATED', 'A C1 bearer token is required (Authorization: Bearer …)');
+  }
+  const partition = createHash('sha256').update(token).digest('base64url');
+  return { tokens: createStaticTokenSource(token), partition };
+}
+
+/** One request's upstream context. The deadline timer starts lazily: cached answers never need it. */
+class RequestLoad implements LoadContext {
+  readonly stats = { upstreamCalls: 0, cacheHits: 0, staleServed: 0 };
+  readonly #startedAt = performance.now();
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly tokens: TokenSource,
+    readonly partition: string,
+    readonly deadlineMs: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    this.#signal ??= AbortSignal.timeout(
+      Math.max(1, Math.ceil(this.deadlineMs - (performance.now() - this.#startedAt))),
+    );
+    return this.#signal;
+  }
+}

@@ -1,0 +1,67 @@
+import { GraphQLError } from 'graphql';
+import { isGatewayError, type GatewayError } from '../errors.js';
+
+/** HTTP-ish status per code, for logs and for errors raised outside execution (e.g. auth). */
+const STATUS: Record<string, number> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  UPSTREAM_UNAUTHENTICATED: 502,
+  UPSTREAM_FORBIDDEN: 403,
+  UPSTREAM_RATE_LIMITED: 429,
+  UPSTREAM_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+  UPSTREAM_BAD_RESPONSE: 502,
+  OVERLOADED: 503,
+};
+
+export function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, { ...locationOf(original), extensions: { code: error.code } });
+}
+
+function locationOf(original: GraphQLError | undefined) {
+  return {
+    nodes: original?.nodes ?? null,
+    positions: original?.positions ?? null,
+    path: original?.path ?? null,
+  };
+}
+
+export interface MaskOptions {
+  /** Called with every error that is masked, so it is logged once with its cause. */
+  onUnexpected: (error: unknown) => void;
+}
+
+/**
+ * The single place where errors become what clients see. Typed gateway errors keep their message
+ * and get a stable `extensions.code`; GraphQL errors with a code pass; anything else is masked.
+ */
+export function createMaskError(options: MaskOptions) {
+  return (error: unknown, message: string): Error => {
+    const original = isGraphQLErrorLike(error) ? error : undefined;
+    const cause = rootCause(error);
+    if (isGatewayError(cause)) return toGraphQLError(cause, original);
+    if (isGraphQLErrorLike(cause) && typeof cause.extensions['code'] === 'string') return cause;
+    if (original && original.originalError === undefined) return original; // parse/validation errors
+    options.onUnexpected(cause);
+    return new GraphQLError(message, { ...locationOf(original), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  };
+}
+
+/** graphql-js and the executor may wrap an error more than once (located errors); find the thrower's. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  while (isGraphQLErrorLike(current) && current.originalError != null) current = current.originalError;
+  return current;
+}
+
+/**
+ * Duck-typed on purpose: @apollo/subgraph loads graphql's CommonJS build and Yoga its ESM build, so
+ * an error may come from either copy of the GraphQLError class and `instanceof` cannot be trusted.
+ */
+function isGraphQLErrorLike(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError' && 'extensions' in error;
+}
+
+export function statusForCode(code: string): number {
+  return STATUS[code] ?? 500;
+}

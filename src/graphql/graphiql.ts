@@ -1,0 +1,42 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphiQLOptions } from 'graphql-yoga';
+
+/**
+ * GraphiQL from the installed package: its scripts and styles are inlined, so the page works on
+ * networks that cannot reach a CDN. The page is ~9 MB, so it is rendered once per set of options.
+ */
+const rendered = new Map<string, string>();
+
+export function renderGraphiQLOnce(options?: GraphiQLOptions): string {
+  const key = JSON.stringify(options ?? {});
+  let html = rendered.get(key);
+  if (html === undefined) {
+    html = renderGraphiQL(options);
+    rendered.set(key, html);
+  }
+  return html;
+}
+
+export function createGraphiQLOptions(exampleId: string | undefined): GraphiQLOptions {
+  const id = exampleId ?? '<a personal client id>';
+  return {
+    title: 'c1-gateway GraphiQL',
+    defaultQuery: `# Look up a C1 personal client credential by id.
+query PersonalClient {
+  personalClient(id: ${JSON.stringify(id)}) {
+    id
+    clientId
+    displayName
+    userId
+    allowSourceCidr
+    scopedRoles
+    createdAt
+    updatedAt
+    deletedAt
+    expiresTime
+    lastUsedAt
+  }
+}
+`,
+  };
+}

@@ -1,0 +1,43 @@
+import { GatewayError } from '../errors.js';
+import type { PersonalClient } from '../personal-client.js';
+import type { GatewayContext } from './context.js';
+import { DateTime } from './date-time.js';
+import { assertValidId } from './ids.js';
+
+export interface ResolverOptions {
+  /** @default 100 — longest `personalClients(ids)` list accepted. */
+  maxIdsPerRequest: number;
+}
+
+export function createResolvers(options: ResolverOptions) {
+  return {
+    DateTime,
+    Query: {
+      personalClient(_: unknown, args: { id: string }, ctx: GatewayContext) {
+        assertValidId(args.id);
+        return ctx.loaders.personalClient.load(args.id);
+      },
+      personalClients(_: unknown, args: { ids: string[] }, ctx: GatewayContext) {
+        if (args.ids.length > options.maxIdsPerRequest) {
+          throw new GatewayError(
+            'BAD_USER_INPUT',
+            `personalClients accepts at most ${options.maxIdsPerRequest} ids, got ${args.ids.length}`,
+          );
+        }
+        args.ids.forEach(assertValidId);
+        // Errors stay at their index: graphql-js reports each as a field error, the rest is data.
+        return ctx.loaders.personalClient.loadMany(args.ids);
+      },
+    },
+    PersonalClient: {
+      __resolveReference(ref: { id: string }, ctx: GatewayContext) {
+        assertValidId(ref.id);
+        return ctx.loaders.personalClient.load(ref.id);
+      },
+      allowSourceCidr: (client: PersonalClient) => client.allowSourceCidr ?? [],
+      scopedRoles: (client: PersonalClient) => client.scopedRoles ?? [],
+      user: (client: PersonalClient) =>
+        client.userId ? { __typename: 'User', id: client.userId } : null,
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { ClientCache } from '../cache/client-cache.js';
+import { SingleFlight } from '../cache/single-flight.js';
+import { isGatewayError } from '../errors.js';
+import { noopObserver, type Observer } from '../observer.js';
+import type { PersonalClient } from '../personal-client.js';
+import type { PersonalClientsApi, UpstreamCall } from '../upstream/personal-clients-api.js';
+import { raceDeadline } from './deadline.js';
+import type { Limiter } from './limiter.js';
+
+/** Per-GraphQL-request counters, for the request log line. */
+export interface RequestStats {
+  upstreamCalls: number;
+  cacheHits: number;
+  staleServed: number;
+}
+
+export interface LoadContext extends UpstreamCall {
+  /**
+   * Cache partition: one shared value for the service credential; a hash of the caller's token in
+   * forward mode, so no caller is ever served what was fetched with another caller's token.
+   */
+  partition: string;
+  stats: RequestStats;
+}
+
+export interface PersonalClientSourceDeps {
+  api: PersonalClientsApi;
+  cache: ClientCache<PersonalClient>;
+  limiter: Limiter;
+  observer?: Observer;
+}
+
+export type LoadResult = PersonalClient | null | Error;
+
+// Failures where an old value beats an error: C1 is down or slow, not "you may not see this".
+const STALE_SERVABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_RATE_LIMITED', 'OVERLOADED']);
+
+/**
+ * Where the loaders get personal clients: the cross-request cache first, then a fetch shared with
+ * every concurrent request for the same key, under the upstream concurrency cap.
+ */
+export class PersonalClientSource {
+  readonly #deps: Required<PersonalClientSourceDeps>;
+  readonly #inFlight = new SingleFlight<PersonalClient | null>();
+
+  constructor(deps: PersonalClientSourceDeps) {
+    this.#deps = { observer: noopObserver, ...deps };
+  }
+
+  /** One batch from a request's loader: results in key order, an Error at each failed key. */
+  loadMany(ids: readonly string[], ctx: LoadContext): Promise<LoadResult[]> {
+    this.#deps.observer.loaderBatch(ids.length);
+    return Promise.all(ids.map((id) => this.load(id, ctx).catch((error: unknown) => asError(error))));
+  }
+
+  load(id: string, ctx: LoadContext): Promise<PersonalClient | null> {
+    const key = `${ctx.partition}\u0000${id}`;
+    const { cache, observer } = this.#deps;
+    const hit = cache.getFresh(key);
+    if (hit !== undefined) {
+      observer.cacheLookup('hit');
+      ctx.stats.cacheHits += 1;
+      return Promise.resolve(hit.value);
+    }
+    observer.cacheLookup('miss');
+    const { promise, shared } = this.#inFlight.run(key, () => this.#fetch(key, id, ctx));
+    if (!shared) ctx.stats.upstreamCalls += 1;
+    return raceDeadline(promise, ctx.signal).catch((error: unknown) => this.#staleOr(key, error, ctx));
+  }
+
+  async #fetch(key: string, id: string, ctx: LoadContext): Promise<PersonalClient | null> {
+    const { api, cache, limiter, observer } = this.#deps;
+    try {
+      const value = await limiter.run(async () => {
+        observer.upstreamInFlight(1);
+        try {
+          return await api.get(id, ctx);
+        } finally {
+          observer.upstreamInFlight(-1);
+        }
+      });
+      cache.set(key, value);
+      return value;
+    } catch (error) {
+      observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, id });
+      throw error;
+    }
+  }
+
+  #staleOr(key: string, error: unknown, ctx: LoadContext): PersonalClient | null {
+    if (isGatewayError(error) && STALE_SERVABLE.has(error.code)) {
+      const stale = this.#deps.cache.getStale(key);
+      if (stale !== undefined) {
+        this.#deps.observer.staleServed();
+        ctx.stats.staleServed += 1;
+        return stale.value;
+      }
+    }
+    throw error;
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

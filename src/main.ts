@@ -1,0 +1,84 @@
+/**
+ * The entry point: the only module that reads process.env, listens, and handles signals.
+ */
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { startServer } from './server.js';
+import { createSandbox, type Sandbox } from './sandbox/index.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    pretty: config.NODE_ENV === 'development' && process.stdout.isTTY,
+  });
+
+  let sandbox: Sandbox | undefined;
+  let exampleIds: string[] = [];
+  if (config.credentials.kind === 'sandbox') {
+    ({ sandbox, config, exampleIds } = await startEmbeddedSandbox(config, logger));
+  }
+
+  const app = createApp({ config, logger, ...(exampleIds[0] ? { exampleId: exampleIds[0] } : {}) });
+  const server = await startServer(app.yoga, { host: config.HOST, port: config.PORT });
+  const graphqlUrl = `${server.url}/graphql`;
+  logger.info(
+    { url: graphqlUrl, mode: config.credentials.kind, graphiql: config.GRAPHIQL },
+    `c1-gateway listening on ${graphqlUrl}`,
+  );
+  if (exampleIds.length > 0) {
+    logger.info(
+      { exampleIds, exampleQuery: `{ personalClient(id: "${exampleIds[0]}") { id displayName clientId } }` },
+      `Sandbox mode: open ${graphqlUrl} and run the example query`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down: draining in-flight requests');
+    app.beginShutdown();
+    await server.close(config.SHUTDOWN_DRAIN_MS);
+    await app.close();
+    await sandbox?.close();
+    logger.info('shutdown complete');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * No credentials outside production: run the fake C1 in this process and point the gateway at it,
+ * through the real token flow with the sandbox's minted credential.
+ */
+async function startEmbeddedSandbox(config: Config, logger: Logger) {
+  const sandbox = createSandbox();
+  const url = await sandbox.listen(0, '127.0.0.1');
+  const exampleIds = sandbox.clients
+    .filter((c) => c.deletedAt === null && c.id !== null)
+    .slice(0, 3)
+    .map((c) => c.id as string);
+  logger.warn({ sandboxUrl: url }, 'No C1 credentials configured: serving the embedded sandbox (fake C1 data)');
+  const sandboxConfig: Config = Object.freeze({
+    ...config,
+    C1_API_URL: url,
+    credentials: { kind: 'client-credentials' as const, ...sandbox.credentials },
+  });
+  return { sandbox, config: sandboxConfig, exampleIds };
+}
+
+main().catch((error: unknown) => {
+  console.error('c1-gateway failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

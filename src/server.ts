@@ -1,0 +1,55 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ListenOptions {
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, then resolves. Connections still
+   * busy after `drainMs` are cut, so shutdown is bounded.
+   */
+  close(drainMs?: number): Promise<void>;
+}
+
+export async function startServer(handler: RequestListener, options: ListenOptions = {}): Promise<RunningServer> {
+  let draining = false;
+  const server = createServer((req, res) => {
+    // While draining, finish this request but don't keep its socket for another.
+    if (draining) res.setHeader('connection', 'close');
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 65 * 1000; // longer than common load-balancer idle timeouts (60 s)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${address.port}`;
+
+  return {
+    url,
+    server,
+    close(drainMs = 10 * 1000) {
+      draining = true;
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import type { PersonalClient } from '../personal-client.js';
+
+const nullableString = z.string().nullish().transform((v) => v ?? null);
+// C1 emits unset timestamps as null or "" (the proto zero value); both mean "not set".
+const nullableDate = z.string().nullish().transform((v) => (v === '' || v == null ? null : v));
+const nullableList = z.array(z.string()).nullish().transform((v) => v ?? null);
+
+// Unknown fields are dropped (C1 may add fields); known ones must have the documented type.
+const personalClientSchema = z.object({
+  id: nullableString,
+  clientId: nullableString,
+  displayName: nullableString,
+  userId: nullableString,
+  allowSourceCidr: nullableList,
+  scopedRoles: nullableList,
+  createdAt: nullableDate,
+  updatedAt: nullableDate,
+  deletedAt: nullableDate,
+  expiresTime: nullableDate,
+  lastUsedAt: nullableDate,
+});
+
+const getResponseSchema = z.object({ client: personalClientSchema.nullish() });
+
+/**
+ * Decodes a `PersonalClientServiceGetResponse` body; `{"client": null}` means not found.
+ * A client without an id gets the id it was asked for, so it stays addressable as an entity.
+ */
+export function decodeGetResponse(body: unknown, requestedId: string): PersonalClient | null {
+  const parsed = getResponseSchema.safeParse(body);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') || 'body';
+    throw new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 answered with an unexpected shape (at ${where})`);
+  }
+  const client = parsed.data.client;
+  if (client == null) return null;
+  return client.id === null ? { ...client, id: requestedId } : client;
+}

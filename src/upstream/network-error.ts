@@ -1,0 +1,20 @@
+import { GatewayError, isGatewayError } from '../errors.js';
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * Turns whatever a request threw (undici error, socket error, abort) into a GatewayError.
+ * Messages name the failure kind only: never URLs, headers or bodies.
+ */
+export function toUpstreamError(error: unknown, signal?: AbortSignal): GatewayError {
+  if (isGatewayError(error)) return error;
+  if (signal?.aborted) {
+    return new GatewayError('UPSTREAM_TIMEOUT', 'The request deadline passed while waiting for C1', { cause: error });
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+    return new GatewayError('UPSTREAM_TIMEOUT', `C1 did not answer in time (${code})`, { cause: error, retryable: true });
+  }
+  const name = typeof code === 'string' ? code : 'network error';
+  return new GatewayError('UPSTREAM_UNAVAILABLE', `Could not reach C1 (${name})`, { cause: error, retryable: true });
+}
