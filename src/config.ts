@@ -124,12 +124,14 @@ export class ConfigError extends Error {
 /** Parses and validates the environment. Throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
   if (!parsed.success) {
     // Issue messages name the variable and the rule, never the value (it may be a secret).
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    pickCredentials(credentialVars(env), problems); // so one run names every problem
+    throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const problems: string[] = [];
   const credentials = pickCredentials(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const { C1_CLIENT_SECRET: _s, C1_ACCESS_TOKEN: _t, ...rest } = e;
@@ -143,7 +145,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   });
 }
 
-function pickCredentials(e: Env, problems: string[]): Credentials {
+type CredentialVars = Pick<
+  Env,
+  'NODE_ENV' | 'C1_AUTH_MODE' | 'C1_API_URL' | 'C1_ACCESS_TOKEN' | 'C1_CLIENT_ID' | 'C1_CLIENT_SECRET'
+>;
+
+/** The credential variables read leniently from raw env, for reporting when other variables are bad. */
+function credentialVars(env: Record<string, string | undefined>): CredentialVars {
+  const get = (name: string) => (env[name]?.trim() ? env[name]?.trim() : undefined);
+  return {
+    NODE_ENV: env['NODE_ENV'] === 'production' ? 'production' : 'development',
+    C1_AUTH_MODE: env['C1_AUTH_MODE'] === 'forward' ? 'forward' : 'service',
+    C1_API_URL: get('C1_API_URL'),
+    C1_ACCESS_TOKEN: get('C1_ACCESS_TOKEN'),
+    C1_CLIENT_ID: get('C1_CLIENT_ID'),
+    C1_CLIENT_SECRET: get('C1_CLIENT_SECRET'),
+  };
+}
+
+function pickCredentials(e: CredentialVars, problems: string[]): Credentials {
   if (e.C1_AUTH_MODE === 'forward') {
     if (e.C1_API_URL === undefined) problems.push('C1_API_URL: required when C1_AUTH_MODE=forward');
     return { kind: 'forward' };
