@@ -11,6 +11,12 @@ export interface Observer {
   upstreamFailure(code: string, detail: { requestId?: string | undefined; id?: string }): void;
   tokenFetch(outcome: 'success' | 'failure', expiresAtMs?: number): void;
   breakerState(origin: string, state: 'closed' | 'open' | 'half-open'): void;
+  /** One id looked up in the shared (Redis) cache; 'error' when Redis could not answer in time. */
+  l2Lookup(outcome: 'hit' | 'miss' | 'error'): void;
+  /** One Redis call that failed and fell back to the in-process path. */
+  l2Error(kind: 'timeout' | 'unavailable' | 'oom' | 'other'): void;
+  /** Cross-replica herd lock: fetched it ourselves, got another replica's value, or gave up waiting. */
+  l2Lock(outcome: 'acquired' | 'waited' | 'fallback'): void;
 }
 
 const noop = (): void => undefined;
@@ -24,4 +30,7 @@ export const noopObserver: Observer = {
   upstreamFailure: noop,
   tokenFetch: noop,
   breakerState: noop,
+  l2Lookup: noop,
+  l2Error: noop,
+  l2Lock: noop,
 };
