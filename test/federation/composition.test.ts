@@ -1,0 +1,63 @@
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
+
+/** Asks a running subgraph for its SDL the way `rover` and gateways do: `{ _service { sdl } }`. */
+async function fetchSdl(graphqlUrl: string): Promise<string> {
+  const response = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ _service { sdl } }' }),
+  });
+  const body = (await response.json()) as { data?: { _service: { sdl: string } }; errors?: unknown };
+  expect(body.errors).toBeUndefined();
+  const sdl = body.data?._service.sdl;
+  if (sdl === undefined) throw new Error(`no SDL from ${graphqlUrl}`);
+  return sdl;
+}
+
+describe('composing our subgraph into a supergraph', () => {
+  let gw: TestGateway;
+  let users: UsersSubgraph;
+  let ourSdl: string;
+  let usersSdl: string;
+
+  beforeAll(async () => {
+    [gw, users] = await Promise.all([startGateway(), startUsersSubgraph()]);
+    [ourSdl, usersSdl] = await Promise.all([fetchSdl(`${gw.url}/graphql`), fetchSdl(users.url)]);
+  });
+  afterAll(async () => {
+    await Promise.all([gw?.close(), users?.close()]);
+  });
+
+  it('serves an SDL over _service with the federation link, our @key directives and descriptions', () => {
+    expect(ourSdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])');
+    expect(ourSdl).toMatch(/type PersonalClient\s+@key\(fields: "id"\)/);
+    expect(ourSdl).toMatch(/type User\s+@key\(fields: "id", resolvable: false\)/);
+    expect(ourSdl).toContain('One personal client credential by its C1 id');
+    expect(ourSdl).toContain('The owning user, as a reference resolved by the subgraph that owns users');
+    // Only @key is imported: every other federation directive stays namespaced, so none can clash with ours.
+    expect(ourSdl).toContain('directive @federation__shareable');
+    expect(ourSdl).not.toContain('directive @shareable');
+  });
+
+  it('composes with a users subgraph that owns User into a supergraph without errors or hints', () => {
+    const result = composeServices([
+      { name: 'c1', url: `${gw.url}/graphql`, typeDefs: parse(ourSdl) },
+      { name: 'users', url: users.url, typeDefs: parse(usersSdl) },
+    ]);
+
+    expect(result.errors).toBeUndefined();
+    expect((result.hints ?? []).map(String)).toEqual([]);
+    const supergraph = result.supergraphSdl ?? '';
+    expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/join/v0.');
+    // PersonalClient is an entity owned by c1 and referenced (not resolvable) from users ...
+    expect(supergraph).toMatch(/type PersonalClient\s+@join__type\(graph: C1, key: "id"\)\s+@join__type\(graph: USERS, key: "id", resolvable: false\)/);
+    // ... and User the other way round: users resolves it, c1 only references it.
+    expect(supergraph).toMatch(/type User\s+@join__type\(graph: C1, key: "id", resolvable: false\)\s+@join__type\(graph: USERS, key: "id"\)/);
+    expect(supergraph).toMatch(/email: String! @join__field\(graph: USERS\)/);
+    expect(supergraph).toMatch(/user: User @join__field\(graph: C1\)/);
+  });
+});

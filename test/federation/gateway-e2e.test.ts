@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SAMPLE_CLIENT_ID, SEED_USER_IDS } from '../../src/sandbox/index.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+import { startRouter, type Router } from './router.js';
+import { emailOf, startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
+
+const OWNERLESS_ID = '2OwnerLessC1ient00000000000';
+
+describe('our subgraph behind a real federation router (@apollo/gateway)', () => {
+  let gw: TestGateway;
+  let proxy: RecordingProxy;
+  let users: UsersSubgraph;
+  let router: Router;
+  /** 25 references over 8 distinct seeded ids, in a scrambled order with repeats. */
+  let refs: string[];
+
+  beforeAll(async () => {
+    gw = await startGateway();
+    const distinct = gw.sandbox.clients.slice(0, 8).map((c) => c.id as string);
+    refs = Array.from({ length: 25 }, (_, i) => distinct[(i * 3) % distinct.length] as string);
+    const [template] = gw.sandbox.clients;
+    if (template === undefined) throw new Error('the sandbox seed is empty');
+    gw.sandbox.addClient({ ...template, id: OWNERLESS_ID, userId: null, displayName: 'No owner' });
+    proxy = await startRecordingProxy(gw.url);
+    users = await startUsersSubgraph(refs);
+    router = await startRouter([
+      { name: 'c1', url: `${proxy.origin}/graphql` },
+      { name: 'users', url: users.url },
+    ]);
+  });
+  afterAll(async () => {
+    await router?.stop();
+    await Promise.all([users?.close(), proxy?.close()]);
+    await gw?.close();
+  });
+  beforeEach(() => {
+    // Each test starts cold: no cached clients, no counted GETs, no recorded subgraph calls.
+    gw.app.cache.clear();
+    gw.sandbox.resetStats();
+    proxy.requests.length = 0;
+  });
+
+  it('answers personalClient with fields from our subgraph and the user\'s email from the users subgraph', async () => {
+    const seeded = gw.sandbox.clients.find((c) => c.id === SAMPLE_CLIENT_ID);
+    const result = await router.execute(
+      'query($id: ID!) { personalClient(id: $id) { displayName user { id email } } }',
+      { id: SAMPLE_CLIENT_ID },
+    );
+
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      personalClient: {
+        displayName: seeded?.displayName,
+        user: { id: SEED_USER_IDS[0], email: emailOf(SEED_USER_IDS[0] as string) },
+      },
+    });
+    expect(gw.sandbox.stats.apiGets).toBe(1);
+  });
+
+  it('returns user: null for a client without an owner id', async () => {
+    const result = await router.execute(`{ personalClient(id: "${OWNERLESS_ID}") { displayName user { id email } } }`);
+
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ personalClient: { displayName: 'No owner', user: null } });
+  });
+
+  it('resolves 25 references (8 distinct) from the users subgraph with one _entities call and 8 GETs', async () => {
+    const result = await router.execute('{ clientsToReview { id displayName } }');
+
+    expect(result.errors).toBeUndefined();
+    const byId = new Map(gw.sandbox.clients.map((c) => [c.id, c.displayName]));
+    expect(result.data).toEqual({ clientsToReview: refs.map((id) => ({ id, displayName: byId.get(id) })) });
+
+    const entityCalls = proxy.requests.filter((r) => r.body.includes('_entities'));
+    expect(entityCalls).toHaveLength(1);
+    expect(proxy.requests).toHaveLength(1);
+    const sent = JSON.parse(entityCalls[0]?.body ?? '{}') as { variables?: { representations?: unknown[] } };
+    // The router sends every reference, repeats included; de-duplication is our loader's job.
+    const representations = sent.variables?.representations ?? [];
+    expect(representations).toHaveLength(25);
+    expect(new Set(representations.map((r) => JSON.stringify(r))).size).toBe(8);
+    expect(gw.sandbox.stats.apiGets).toBe(8);
+  });
+});
