@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
+import { runOnce, type AttemptPolicy } from '../upstream/attempt-policy.js';
 import { decodeClientSecret, parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
 import { abortable } from './abortable.js';
@@ -34,8 +35,13 @@ export interface ClientCredentialsOptions {
   refreshAheadRatio?: number;
   /** After a failed token request, callers within this window get that failure without a new request. @default 1_000 (1 s) */
   failureBackoffMs?: number;
-  /** Timeout for one token request, headers and body. @default 10_000 (10 s) */
+  /** Budget for one token fetch, headers and body, retries included. @default 10_000 (10 s) */
   requestTimeoutMs?: number;
+  /**
+   * Runs each token POST (retries, circuit breaker). Repeating it is safe: every attempt signs a
+   * fresh assertion. @default one attempt
+   */
+  policy?: AttemptPolicy;
   /** Metrics hook, called once per token request. Exceptions it throws are ignored. */
   onTokenFetch?: (outcome: 'success' | 'failure', expiresAtMs?: number) => void;
 }
@@ -61,6 +67,7 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
     refreshAheadRatio = 0.8,
     failureBackoffMs = 1_000, // 1 s
     requestTimeoutMs = 10_000, // 10 s
+    policy = runOnce,
   } = options;
   decodeClientSecret(clientSecret); // fail fast on a bad secret; the key itself is imported on first use
   const tokenUrl = parseTokenUrl(options.tokenUrl);
@@ -93,7 +100,14 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
     const run = async (): Promise<CachedToken> => {
       try {
         key ??= parseClientSecret(clientSecret);
-        const grant = await requestToken({ tokenUrl, clientId, audience, key: await key, dispatcher, clock, timeoutMs: requestTimeoutMs, signal: closer.signal });
+        const signingKey = await key;
+        const deadline = startedAt + requestTimeoutMs;
+        const remainingMs = (): number => deadline - clock();
+        const grant = await policy(
+          () => requestToken({ tokenUrl, clientId, audience, key: signingKey, dispatcher, clock, timeoutMs: Math.max(1, remainingMs()), signal: closer.signal }),
+          closer.signal,
+          { remainingMs },
+        );
         const entry = toCached(grant, startedAt);
         if (!closer.signal.aborted) cached = entry;
         failure = undefined;

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
+import { toUpstreamError } from '../upstream/network-error.js';
 import { signClientAssertion } from './assertion.js';
 import type { SigningKey } from './client-secret.js';
 import { parseTokenGrant, tokenErrorFor } from './token-response.js';
@@ -67,7 +68,8 @@ export async function requestToken(request: TokenRequest): Promise<TokenGrant> {
       throw new GatewayError('UPSTREAM_TIMEOUT', `C1 token request timed out after ${timeoutMs} ms`, { retryable: true, cause: error });
     }
     if (signal.aborted) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'token source was closed', { cause: error });
-    throw new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 token endpoint is unreachable', { retryable: true, cause: error });
+    // Reset, refused, undici's connect/headers/body timeouts: typed like the API's, retryable.
+    throw toUpstreamError(error);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onClose);

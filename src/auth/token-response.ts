@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors.js';
+import { parseRetryAfter } from '../upstream/status.js';
 
 /** What a successful token response yields. */
 export interface TokenGrant {
@@ -82,13 +83,4 @@ function oauthErrorCode(text: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `Retry-After` in seconds or as an HTTP date, as ms from `now`; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | string[] | undefined, now: number): number | undefined {
-  const value = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -68,9 +68,12 @@ class RequestLoad implements LoadContext {
   ) {}
 
   get signal(): AbortSignal {
-    this.#signal ??= AbortSignal.timeout(
-      Math.max(1, Math.ceil(this.deadlineMs - (performance.now() - this.#startedAt))),
-    );
+    this.#signal ??= AbortSignal.timeout(Math.max(1, Math.ceil(this.remainingMs())));
     return this.#signal;
+  }
+
+  /** Milliseconds until the deadline (negative once it passed); retries wait only inside it. */
+  remainingMs(): number {
+    return this.deadlineMs - (performance.now() - this.#startedAt);
   }
 }

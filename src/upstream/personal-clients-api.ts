@@ -3,6 +3,7 @@ import type { TokenSource } from '../auth/token-manager.js';
 import { systemClock, type Clock } from '../clock.js';
 import { GatewayError } from '../errors.js';
 import type { PersonalClient } from '../personal-client.js';
+import { runOnce, type AttemptPolicy } from './attempt-policy.js';
 import { decodeGetResponse } from './decode.js';
 import { toUpstreamError } from './network-error.js';
 import { headerValue, readJsonBody } from './read-body.js';
@@ -14,10 +15,11 @@ export interface UpstreamCall {
   /** Aborts when the GraphQL request's deadline passes. */
   signal?: AbortSignal;
   requestId?: string;
+  /** Milliseconds left before that deadline, so a retry never waits past it. */
+  remainingMs?: () => number;
 }
 
-/** Runs one attempt (or several, for a retrying policy). The default runs it once. */
-export type AttemptPolicy = <T>(attempt: () => Promise<T>, signal: AbortSignal | undefined) => Promise<T>;
+export type { AttemptPolicy } from './attempt-policy.js';
 
 export interface PersonalClientsApiOptions {
   /** Origin (and optional path prefix) of the C1 API, e.g. `https://acme.conductor.one`. */
@@ -44,7 +46,7 @@ export function createPersonalClientsApi(options: PersonalClientsApiOptions): Pe
   const prefix = base.pathname.replace(/\/+$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const clock = options.clock ?? systemClock;
-  const policy: AttemptPolicy = options.policy ?? ((attempt) => attempt());
+  const policy: AttemptPolicy = options.policy ?? runOnce;
 
   async function attemptOnce(id: string, token: string, call: UpstreamCall): Promise<PersonalClient | null> {
     const headers: Record<string, string> = {
@@ -82,18 +84,25 @@ export function createPersonalClientsApi(options: PersonalClientsApiOptions): Pe
 
   return {
     async get(id, call) {
-      const token = await call.tokens.getToken(call.signal);
+      const token = await tokenFor(call);
       try {
-        return await policy(() => attemptOnce(id, token, call), call.signal);
+        return await policy(() => attemptOnce(id, token, call), call.signal, call);
       } catch (error) {
         if (!(error instanceof GatewayError) || error.status !== 401) throw error;
         // The token may have been revoked or expired early: one fresh token, one more try.
         call.tokens.invalidate(token);
-        const fresh = await call.tokens.getToken(call.signal);
-        return policy(() => attemptOnce(id, fresh, call), call.signal);
+        const fresh = await tokenFor(call);
+        return policy(() => attemptOnce(id, fresh, call), call.signal, call);
       }
     },
   };
+}
+
+/** A waiter whose deadline passes gets a typed UPSTREAM_TIMEOUT, not the signal's bare DOMException. */
+function tokenFor(call: UpstreamCall): Promise<string> {
+  return call.tokens.getToken(call.signal).catch((error: unknown) => {
+    throw toUpstreamError(error, call.signal);
+  });
 }
 
 /**

@@ -20,9 +20,9 @@ export function errorForStatus(status: number, retryAfter: string | undefined, n
 }
 
 /** `Retry-After` as delta-seconds or an HTTP-date, in ms from `now`; undefined when absent or unparsable. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
+  const trimmed = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (trimmed === undefined || trimmed === '') return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;

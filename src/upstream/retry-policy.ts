@@ -1,0 +1,76 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { isGatewayError, type GatewayError } from '../errors.js';
+import type { AttemptPolicy } from './attempt-policy.js';
+
+/** Waits `ms`, rejecting early when `signal` aborts. Injected so tests never really wait. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal });
+
+export interface RetryPolicyOptions {
+  /** @default 2 — retries after the first attempt, so at most 3 attempts. */
+  retries?: number;
+  /** @default 100 — backoff ceiling before the first retry, in ms; doubles per retry. */
+  baseMs?: number;
+  /** @default 2_000 — the backoff ceiling never grows past this, in ms. */
+  maxMs?: number;
+  /** Source of jitter in [0, 1). @default Math.random */
+  random?: () => number;
+  /** @default real timers */
+  sleep?: Sleep;
+  /** Called before each wait, with the error being retried, the retry number (from 1) and the wait. */
+  onRetry?: (error: GatewayError, retry: number, delayMs: number) => void;
+}
+
+/**
+ * Statuses worth repeating an idempotent read for: the upstream is rate-limiting or a gateway in
+ * front of it failed. A plain 500 is a bug on C1's side; repeating it only adds load.
+ */
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
+/** Retry on those statuses and on network failures (reset, refused, undici timeouts), nothing else. */
+export function isRetryable(error: unknown): error is GatewayError {
+  if (!isGatewayError(error) || !error.retryable) return false;
+  return error.status === undefined || RETRY_STATUSES.has(error.status);
+}
+
+/** "Full jitter": uniform in [0, min(maxMs, baseMs·2^(retry−1))), so retrying callers spread out. */
+export function backoffMs(retry: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Repeats an idempotent attempt on retryable failures with capped exponential backoff, or exactly
+ * the `Retry-After` the upstream asked for. A wait that would end at or past the caller's deadline
+ * is not started: the last typed error is thrown at once, while the caller can still use it.
+ *
+ * Written here rather than with undici's RetryHandler: that one retries below the request, so it
+ * cannot see the per-GraphQL-request deadline, sees undici errors instead of our typed ones, has no
+ * injectable clock or random, and replays the same body, where a token POST needs a fresh assertion.
+ */
+export function createRetryPolicy(options: RetryPolicyOptions = {}): AttemptPolicy {
+  const retries = options.retries ?? 2;
+  const baseMs = options.baseMs ?? 100; // 100 ms
+  const maxMs = options.maxMs ?? 2 * 1000; // 2 s
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? realSleep;
+
+  return async (attempt, signal, budget) => {
+    for (let retry = 1; ; retry++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (retry > retries || !isRetryable(error) || signal?.aborted === true) throw error;
+        const wait = error.retryAfterMs ?? backoffMs(retry, baseMs, maxMs, random);
+        const remaining = budget?.remainingMs?.();
+        if (remaining !== undefined && wait >= remaining) throw error;
+        options.onRetry?.(error, retry, wait);
+        // Aborted mid-wait (deadline, shutdown): the upstream's answer says more than the abort.
+        await sleep(wait, signal).catch(() => {
+          throw error;
+        });
+      }
+    }
+  };
+}
