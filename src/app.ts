@@ -16,14 +16,11 @@ import { buildSchema } from './graphql/schema.js';
 import { createLimiter } from './loading/limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
 import type { Logger } from './logger.js';
-import { noopObserver, type Observer } from './observer.js';
+import { createObservability } from './observability/index.js';
+import type { Observer } from './observer.js';
 import type { PersonalClient } from './personal-client.js';
-import { createReadiness, type Readiness } from './readiness.js';
-import type { AttemptPolicy } from './upstream/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
-import { createResilience } from './upstream/resilience.js';
-import type { Sleep } from './upstream/retry-policy.js';
 
 export interface AppDeps {
   config: Config;
@@ -34,17 +31,13 @@ export interface AppDeps {
   observer?: Observer;
   /** An id that exists upstream, for GraphiQL's ready-to-run example query (sandbox mode). */
   exampleId?: string;
-  /** Retry jitter source in [0, 1) (tests). @default Math.random */
-  random?: () => number;
-  /** Retry waits (tests record them instead of waiting). @default real timers */
-  sleep?: Sleep;
 }
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
   source: PersonalClientSource;
   cache: ClientCache<PersonalClient>;
-  /** False while draining, while a circuit breaker is open, or when no token can be obtained. */
+  /** False while draining, so load balancers stop sending traffic. */
   isReady(): boolean;
   /** Marks the app as draining (readiness false); in-flight requests continue. */
   beginShutdown(): void;
@@ -56,7 +49,14 @@ export interface App {
 export function createApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const observer = deps.observer ?? noopObserver;
+  // Logs, metrics and request ids; the data path reports to `observer` and knows nothing else.
+  const observability = createObservability({
+    logger,
+    clock,
+    metricsEnabled: config.METRICS_ENABLED,
+    observer: deps.observer,
+  });
+  const observer = observability.observer;
   const ownsDispatcher = deps.dispatcher === undefined;
   const dispatcher =
     deps.dispatcher ??
@@ -65,18 +65,12 @@ export function createApp(deps: AppDeps): App {
       headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
     });
-  const resilience = createResilience(config, { clock, observer, random: deps.random, sleep: deps.sleep });
-  const readiness = createReadiness({
-    tokens: () => serviceTokens,
-    breakerOpen: () => resilience.breakers.anyRejecting(),
-  });
-  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer, resilience.policyFor, readiness);
+  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer);
 
   const api = createPersonalClientsApi({
     baseUrl,
     dispatcher,
     maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
-    policy: resilience.policyFor(baseUrl),
     clock,
     onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
   });
@@ -90,9 +84,11 @@ export function createApp(deps: AppDeps): App {
   const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
   const source = new PersonalClientSource({ api, cache, limiter, observer });
 
+  let draining = false;
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
     context: createContextFactory({
+      requestIdOf: observability.requestIdOf,
       source,
       serviceTokens,
       deadlineMs: config.REQUEST_DEADLINE_MS,
@@ -116,9 +112,10 @@ export function createApp(deps: AppDeps): App {
       error: (...args) => logger.debug(args.map(String).join(' ')),
     },
     plugins: [
+      ...observability.plugins,
       useReadinessCheck({
         endpoint: '/ready',
-        check: () => readiness.check(),
+        check: () => !draining,
       }),
     ],
   });
@@ -127,8 +124,10 @@ export function createApp(deps: AppDeps): App {
     yoga,
     source,
     cache,
-    isReady: () => readiness.isReady(),
-    beginShutdown: () => readiness.beginShutdown(),
+    isReady: () => !draining,
+    beginShutdown: () => {
+      draining = true;
+    },
     async close() {
       serviceTokens?.close();
       if (ownsDispatcher) await dispatcher.close();
@@ -136,36 +135,22 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
-function upstreamFor(
-  config: Config,
-  dispatcher: Dispatcher,
-  clock: Clock,
-  observer: Observer,
-  policyFor: (url: string) => AttemptPolicy,
-  readiness: Readiness,
-) {
+function upstreamFor(config: Config, dispatcher: Dispatcher, clock: Clock, observer: Observer) {
   const creds = config.credentials;
   switch (creds.kind) {
     case 'client-credentials': {
       const { host } = parseClientId(creds.clientId);
       const baseUrl = config.C1_API_URL ?? apiBaseUrlFor(host);
-      const tokenUrl = new URL('/auth/v1/token', baseUrl).toString();
       const serviceTokens: TokenSource = createClientCredentialsTokenSource({
         clientId: creds.clientId,
         clientSecret: creds.clientSecret,
-        tokenUrl,
+        tokenUrl: new URL('/auth/v1/token', baseUrl).toString(),
         // The assertion's audience is the host we actually talk to, without port or brackets.
         audience: new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''),
         dispatcher,
         clock,
         expiryMarginMs: config.TOKEN_EXPIRY_MARGIN_MS,
-        // The token's own budget: no caller waits longer than its deadline anyway.
-        requestTimeoutMs: config.REQUEST_DEADLINE_MS,
-        policy: policyFor(tokenUrl),
-        onTokenFetch: (outcome, expiresAt) => {
-          readiness.noteTokenFetch(outcome);
-          observer.tokenFetch(outcome, expiresAt);
-        },
+        onTokenFetch: (outcome, expiresAt) => observer.tokenFetch(outcome, expiresAt),
       });
       return { baseUrl, serviceTokens };
     }

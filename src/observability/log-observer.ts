@@ -1,0 +1,36 @@
+import type { Logger } from '../logger.js';
+import { noopObserver, type Observer } from '../observer.js';
+
+/**
+ * The data path's events that deserve a log line of their own: upstream failures (one per failed
+ * fetch), token failures and breaker transitions. Counts of everything else are metrics, not logs.
+ * Lines written during a request also get its id from the request scope (see logger.ts).
+ */
+export function createLogObserver(logger: Logger): Observer {
+  const breakerStates = new Map<string, string>();
+  return {
+    ...noopObserver,
+    upstreamFailure(code, detail) {
+      logger.warn(
+        {
+          ...(detail.requestId === undefined ? {} : { requestId: detail.requestId }),
+          code,
+          ...(detail.id === undefined ? {} : { personalClientId: detail.id.slice(0, 256) }),
+        },
+        'upstream failure',
+      );
+    },
+    tokenFetch(outcome, expiresAtMs) {
+      if (outcome === 'failure') logger.warn('C1 token request failed; retrying after backoff');
+      else logger.debug({ expiresAt: expiresAtMs === undefined ? null : new Date(expiresAtMs).toISOString() }, 'C1 token fetched');
+    },
+    breakerState(origin, state) {
+      // Report transitions, however often the breaker reports its state.
+      if (breakerStates.get(origin) === state) return;
+      const first = !breakerStates.has(origin);
+      breakerStates.set(origin, state);
+      if (first && state === 'closed') return;
+      (state === 'closed' ? logger.info : logger.warn).call(logger, { origin, state }, 'circuit breaker state changed');
+    },
+  };
+}

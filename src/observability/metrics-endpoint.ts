@@ -1,0 +1,24 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Registry } from 'prom-client';
+
+/**
+ * Yoga plugin serving `registry` in Prometheus text format at `path`. Answered in onRequest,
+ * before any GraphQL parsing, so a scrape costs only the serialisation.
+ */
+export function useMetricsEndpoint(registry: Registry, path = '/metrics'): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== path) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return;
+      }
+      const body = await registry.metrics();
+      endResponse(
+        new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+          headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Logger } from '../logger.js';
+import type { GraphQLRequestSummary } from './graphql-requests.js';
+
+/** Longest operation name written to a log line; names are caller-chosen. */
+const MAX_OPERATION_CHARS = 128;
+
+/**
+ * The one line per GraphQL request: flat fields, so log queries need no nesting
+ * (`outcome:error AND errorCodes:UPSTREAM_TIMEOUT`). Failed requests are `warn` when the fault
+ * may be ours or C1's, `info` when the caller sent something wrong.
+ */
+export function createRequestLog(logger: Logger): (summary: GraphQLRequestSummary) => void {
+  return (s) => {
+    const line = {
+      requestId: s.requestId,
+      operation: s.operation === null ? null : s.operation.slice(0, MAX_OPERATION_CHARS),
+      ...(s.operationCount > 1 ? { operationCount: s.operationCount } : {}),
+      status: s.status,
+      durationMs: s.durationMs,
+      outcome: s.outcome,
+      ...(s.errorCodes.length > 0 ? { errorCodes: s.errorCodes } : {}),
+      upstreamCalls: s.stats.upstreamCalls,
+      cacheHits: s.stats.cacheHits,
+      staleServed: s.stats.staleServed,
+    };
+    if (s.errorCodes.some(isServerSide)) logger.warn(line, 'graphql request');
+    else logger.info(line, 'graphql request');
+  };
+}
+
+function isServerSide(code: string): boolean {
+  return code.startsWith('UPSTREAM_') || code === 'OVERLOADED' || code === 'INTERNAL_SERVER_ERROR' || code === 'UNKNOWN';
+}

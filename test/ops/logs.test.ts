@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { createSandbox, SAMPLE_CLIENT_ID, type Sandbox } from '../../src/sandbox/index.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import type { ScriptedServer } from '../helpers/scripted-server.js';
+import { startFailingUpstream } from './failing-upstream.js';
+
+const FAILING_ID = '2Fa1L1ngC1ient000000000000';
+
+type Line = Record<string, unknown>;
+
+function captureLogs(level = 'trace') {
+  const chunks: string[] = [];
+  const logger = createLogger({ level, destination: { write: (chunk: string) => void chunks.push(chunk) } });
+  return {
+    logger,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Line),
+  };
+}
+
+describe('request logs and request ids', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  async function start() {
+    const logs = captureLogs();
+    const sandbox: Sandbox = createSandbox();
+    await sandbox.listen(0);
+    closers.push(() => sandbox.close());
+    const upstream: ScriptedServer = await startFailingUpstream(sandbox, [FAILING_ID]);
+    closers.push(() => upstream.close());
+    const gw: TestGateway = await startGateway({
+      sandbox,
+      env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0' },
+      deps: { logger: logs.logger },
+    });
+    closers.push(() => gw.close());
+    return { gw, sandbox, upstream, logs };
+  }
+
+  async function post(gw: TestGateway, query: string, headers: Record<string, string> = {}) {
+    const response = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query }),
+    });
+    return { id: response.headers.get('x-request-id'), body: (await response.json()) as { errors?: unknown[] } };
+  }
+
+  it('tags every line of a request with its id, forwards the id upstream and returns it', async () => {
+    const { gw, sandbox, upstream, logs } = await start();
+
+    const ok = await post(gw, `query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`, {
+      'x-request-id': 'req-ok-1',
+    });
+    const failed = await post(gw, `query Broken { personalClient(id: "${FAILING_ID}") { id } }`, {
+      'x-request-id': 'req-fail-2',
+    });
+    const generated = await post(gw, `{ personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
+    const replaced = await post(gw, `{ __typename }`, { 'x-request-id': 'has spaces; and "quotes"' });
+
+    expect(ok.id).toBe('req-ok-1');
+    expect(failed.id).toBe('req-fail-2');
+    expect(generated.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replaced.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const lines = logs.lines();
+    // Everything above was logged while serving a request, so every line names one.
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((l) => typeof l['requestId'] !== 'string')).toEqual([]);
+
+    const requestLines = lines.filter((l) => l['msg'] === 'graphql request');
+    expect(requestLines.map((l) => l['requestId'])).toEqual(['req-ok-1', 'req-fail-2', generated.id, replaced.id]);
+    expect(requestLines[0]).toMatchObject({ operation: 'GetOne', outcome: 'ok', status: 200, upstreamCalls: 1, cacheHits: 0 });
+    expect(requestLines[1]).toMatchObject({
+      level: 'warn',
+      operation: 'Broken',
+      outcome: 'error',
+      errorCodes: ['UPSTREAM_UNAVAILABLE'],
+      upstreamCalls: 1,
+    });
+    expect(requestLines[2]).toMatchObject({ operation: null, outcome: 'ok', upstreamCalls: 0, cacheHits: 1 });
+    expect(typeof requestLines[0]?.['durationMs']).toBe('number');
+
+    const failureLines = lines.filter((l) => l['msg'] === 'upstream failure');
+    expect(failureLines).toEqual([
+      expect.objectContaining({ requestId: 'req-fail-2', code: 'UPSTREAM_UNAVAILABLE', personalClientId: FAILING_ID }),
+    ]);
+
+    // The same ids on the wire to C1 (the scripted front) and on to the sandbox behind it.
+    const gets = upstream.requests.filter((r) => r.method === 'GET');
+    expect(gets.map((r) => r.headers['x-request-id'])).toEqual(['req-ok-1', 'req-fail-2']);
+    const sandboxGets = sandbox.requests.filter((r) => r.method === 'GET');
+    expect(sandboxGets.map((r) => r.headers['x-request-id'])).toEqual(['req-ok-1']);
+  });
+
+  it('never writes the secret, the assertion, the bearer token or an authorization header', async () => {
+    const { gw, sandbox, upstream, logs } = await start();
+    await post(gw, `query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
+    await post(gw, `query Broken { personalClient(id: "${FAILING_ID}") { id } }`);
+    // An expired token: the 401 path invalidates it, fetches another and retries.
+    sandbox.revokeAllTokens();
+    await post(gw, `query Again { personalClient(id: "${sandbox.clients[1]?.id}") { id } }`);
+
+    const secret = sandbox.credentials.clientSecret;
+    const tokenRequests = upstream.requests.filter((r) => r.path === '/auth/v1/token');
+    const assertions = tokenRequests.map((r) => new URLSearchParams(r.body).get('client_assertion') ?? '');
+    const bearers = upstream.requests.flatMap((r) => r.headers.authorization ?? []);
+    expect(tokenRequests).toHaveLength(2);
+    expect(assertions.every((a) => a.split('.').length === 3)).toBe(true);
+    expect(bearers.length).toBeGreaterThanOrEqual(3);
+
+    const text = logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(secret.split(':').at(-1));
+    for (const assertion of assertions) expect(text).not.toContain(assertion);
+    for (const bearer of bearers) expect(text).not.toContain(bearer.replace(/^Bearer /, ''));
+    expect(text).not.toContain('Bearer ');
+    expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+/); // no JWT of any kind
+  });
+
+  it('redacts credentials by configuration whatever object a log call is given', () => {
+    const logs = captureLogs('info');
+    logs.logger.info(
+      {
+        req: { headers: { authorization: 'Bearer leak-1', cookie: 'session=leak-2' } },
+        headers: { authorization: 'Bearer leak-3' },
+        token: 'leak-4',
+        grant: { access_token: 'leak-5', accessToken: 'leak-6' },
+        config: { clientSecret: 'leak-7', C1_CLIENT_SECRET: 'leak-8', C1_ACCESS_TOKEN: 'leak-9' },
+        form: { client_assertion: 'leak-10', assertion: 'leak-11', client_secret: 'leak-12' },
+      },
+      'credentials everywhere',
+    );
+    const text = logs.text();
+    expect(text).toContain('[redacted]');
+    expect(text).not.toMatch(/leak-\d+/);
+  });
+});

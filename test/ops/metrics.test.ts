@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSandbox, MISSING_CLIENT_ID, SAMPLE_CLIENT_ID, type Sandbox } from '../../src/sandbox/index.js';
+import type { ScriptedServer } from '../helpers/scripted-server.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startFailingUpstream } from './failing-upstream.js';
+import { seriesValue } from './prometheus-text.js';
+
+const FAILING_ID = '2Fa1L1ngC1ient000000000000';
+const ROUTE = '/api/v1/iam/personal_clients/{id}';
+const T0 = 1_800_000_000_000;
+
+describe('GET /metrics', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  async function start(env: Record<string, string> = {}, clock?: () => number) {
+    const sandbox: Sandbox = createSandbox(clock ? { clock } : {});
+    await sandbox.listen(0);
+    closers.push(() => sandbox.close());
+    const upstream: ScriptedServer = await startFailingUpstream(sandbox, [FAILING_ID]);
+    closers.push(() => upstream.close());
+    const gw: TestGateway = await startGateway({
+      sandbox,
+      env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0', ...env },
+      ...(clock ? { deps: { clock } } : {}),
+    });
+    closers.push(() => gw.close());
+    return gw;
+  }
+
+  async function scrape(gw: TestGateway): Promise<{ status: number; type: string | null; text: string }> {
+    const response = await fetch(`${gw.url}/metrics`);
+    return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+  }
+
+  it('counts requests, cache hits and misses, upstream statuses and errors after a few queries', async () => {
+    let now = T0;
+    const gw = await start({}, () => now);
+
+    expect((await gw.query(`query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`)).errors).toBeUndefined();
+    expect((await gw.query(`query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`)).errors).toBeUndefined();
+    expect((await gw.query(`query Missing { personalClient(id: "${MISSING_CLIENT_ID}") { id } }`)).data).toEqual({
+      personalClient: null,
+    });
+    const broken = await gw.query(`query Broken { personalClient(id: "${FAILING_ID}") { id } }`);
+    expect(broken.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+
+    const { status, type, text } = await scrape(gw);
+    expect(status).toBe(200);
+    expect(type).toMatch(/^text\/plain; version=0\.0\.4/);
+    const value = (name: string, labels?: Record<string, string>) => seriesValue(text, name, labels);
+
+    expect(value('c1_gateway_graphql_requests_total', { operation: 'GetOne', outcome: 'ok' })).toBe(2);
+    expect(value('c1_gateway_graphql_requests_total', { operation: 'Missing', outcome: 'ok' })).toBe(1);
+    expect(value('c1_gateway_graphql_requests_total', { operation: 'Broken', outcome: 'error' })).toBe(1);
+    expect(value('c1_gateway_graphql_request_duration_seconds_count', { operation: 'GetOne', outcome: 'ok' })).toBe(2);
+    expect(value('c1_gateway_graphql_errors_total', { code: 'UPSTREAM_UNAVAILABLE' })).toBe(1);
+
+    // The second GetOne is the only hit; SAMPLE, MISSING and FAILING each missed once.
+    expect(value('c1_gateway_cache_lookups_total', { result: 'hit' })).toBe(1);
+    expect(value('c1_gateway_cache_lookups_total', { result: 'miss' })).toBe(3);
+    expect(value('c1_gateway_cache_stale_served_total')).toBe(0);
+    expect(value('c1_gateway_loader_batch_size_count')).toBe(4);
+    expect(value('c1_gateway_loader_batch_size_sum')).toBe(4);
+
+    expect(value('c1_gateway_upstream_requests_total', { route: ROUTE, status: '200' })).toBe(1);
+    expect(value('c1_gateway_upstream_requests_total', { route: ROUTE, status: '404' })).toBe(1);
+    expect(value('c1_gateway_upstream_requests_total', { route: ROUTE, status: '503' })).toBe(1);
+    expect(value('c1_gateway_upstream_request_duration_seconds_count', { route: ROUTE, status: '503' })).toBe(1);
+    expect(value('c1_gateway_upstream_failures_total', { code: 'UPSTREAM_UNAVAILABLE' })).toBe(1);
+    expect(value('c1_gateway_upstream_requests_in_flight')).toBe(0);
+
+    expect(value('c1_gateway_token_fetches_total', { outcome: 'success' })).toBe(1);
+    expect(value('c1_gateway_token_fetches_total', { outcome: 'failure' })).toBe(0);
+    expect(value('c1_gateway_token_expiry_seconds')).toBe(3600);
+    now += 600_000;
+    expect(seriesValue((await scrape(gw)).text, 'c1_gateway_token_expiry_seconds')).toBe(3000);
+
+    // Node's default process metrics come along.
+    expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('labels caller-chosen operation names that are not plain GraphQL names as "other"', async () => {
+    const gw = await start();
+    const longName = `Q${'x'.repeat(80)}`;
+    await gw.query(`query ${longName} { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
+    await gw.query(`{ personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
+
+    const { text } = await scrape(gw);
+    expect(seriesValue(text, 'c1_gateway_graphql_requests_total', { operation: 'other', outcome: 'ok' })).toBe(1);
+    expect(seriesValue(text, 'c1_gateway_graphql_requests_total', { operation: 'anonymous', outcome: 'ok' })).toBe(1);
+    expect(text).not.toContain(longName);
+  });
+
+  it('keeps each app’s series in its own registry', async () => {
+    const first = await start();
+    const second = await start();
+    await first.query(`query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
+
+    const labels = { operation: 'GetOne', outcome: 'ok' };
+    expect(seriesValue((await scrape(first)).text, 'c1_gateway_graphql_requests_total', labels)).toBe(1);
+    expect(seriesValue((await scrape(second)).text, 'c1_gateway_graphql_requests_total', labels)).toBeUndefined();
+  });
+
+  it('serves no /metrics when METRICS_ENABLED=false', async () => {
+    const gw = await start({ METRICS_ENABLED: 'false' });
+    expect((await scrape(gw)).status).toBe(404);
+  });
+});
