@@ -19,8 +19,12 @@ import type { Logger } from './logger.js';
 import { createObservability } from './observability/index.js';
 import type { Observer } from './observer.js';
 import type { PersonalClient } from './personal-client.js';
+import { createReadiness, type Readiness } from './readiness.js';
+import type { AttemptPolicy } from './upstream/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
+import { createResilience } from './upstream/resilience.js';
+import type { Sleep } from './upstream/retry-policy.js';
 
 export interface AppDeps {
   config: Config;
@@ -31,13 +35,17 @@ export interface AppDeps {
   observer?: Observer;
   /** An id that exists upstream, for GraphiQL's ready-to-run example query (sandbox mode). */
   exampleId?: string;
+  /** Retry jitter source in [0, 1) (tests). @default Math.random */
+  random?: () => number;
+  /** Retry waits (tests record them instead of waiting). @default real timers */
+  sleep?: Sleep;
 }
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
   source: PersonalClientSource;
   cache: ClientCache<PersonalClient>;
-  /** False while draining, so load balancers stop sending traffic. */
+  /** False while draining, while a circuit breaker is open, or when no token can be obtained. */
   isReady(): boolean;
   /** Marks the app as draining (readiness false); in-flight requests continue. */
   beginShutdown(): void;
@@ -65,12 +73,18 @@ export function createApp(deps: AppDeps): App {
       headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
     });
-  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer);
+  const resilience = createResilience(config, { clock, observer, random: deps.random, sleep: deps.sleep });
+  const readiness = createReadiness({
+    tokens: () => serviceTokens,
+    breakerOpen: () => resilience.breakers.anyRejecting(),
+  });
+  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer, resilience.policyFor, readiness);
 
   const api = createPersonalClientsApi({
     baseUrl,
     dispatcher,
     maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
+    policy: resilience.policyFor(baseUrl),
     clock,
     onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
   });
@@ -84,7 +98,6 @@ export function createApp(deps: AppDeps): App {
   const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
   const source = new PersonalClientSource({ api, cache, limiter, observer });
 
-  let draining = false;
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
     context: createContextFactory({
@@ -115,7 +128,7 @@ export function createApp(deps: AppDeps): App {
       ...observability.plugins,
       useReadinessCheck({
         endpoint: '/ready',
-        check: () => !draining,
+        check: () => readiness.check(),
       }),
     ],
   });
@@ -124,10 +137,8 @@ export function createApp(deps: AppDeps): App {
     yoga,
     source,
     cache,
-    isReady: () => !draining,
-    beginShutdown: () => {
-      draining = true;
-    },
+    isReady: () => readiness.isReady(),
+    beginShutdown: () => readiness.beginShutdown(),
     async close() {
       serviceTokens?.close();
       if (ownsDispatcher) await dispatcher.close();
@@ -135,22 +146,36 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
-function upstreamFor(config: Config, dispatcher: Dispatcher, clock: Clock, observer: Observer) {
+function upstreamFor(
+  config: Config,
+  dispatcher: Dispatcher,
+  clock: Clock,
+  observer: Observer,
+  policyFor: (url: string) => AttemptPolicy,
+  readiness: Readiness,
+) {
   const creds = config.credentials;
   switch (creds.kind) {
     case 'client-credentials': {
       const { host } = parseClientId(creds.clientId);
       const baseUrl = config.C1_API_URL ?? apiBaseUrlFor(host);
+      const tokenUrl = new URL('/auth/v1/token', baseUrl).toString();
       const serviceTokens: TokenSource = createClientCredentialsTokenSource({
         clientId: creds.clientId,
         clientSecret: creds.clientSecret,
-        tokenUrl: new URL('/auth/v1/token', baseUrl).toString(),
+        tokenUrl,
         // The assertion's audience is the host we actually talk to, without port or brackets.
         audience: new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''),
         dispatcher,
         clock,
         expiryMarginMs: config.TOKEN_EXPIRY_MARGIN_MS,
-        onTokenFetch: (outcome, expiresAt) => observer.tokenFetch(outcome, expiresAt),
+        // The token's own budget: no caller waits longer than its deadline anyway.
+        requestTimeoutMs: config.REQUEST_DEADLINE_MS,
+        policy: policyFor(tokenUrl),
+        onTokenFetch: (outcome, expiresAt) => {
+          readiness.noteTokenFetch(outcome);
+          observer.tokenFetch(outcome, expiresAt);
+        },
       });
       return { baseUrl, serviceTokens };
     }
