@@ -6,7 +6,9 @@ import {
   createStaticTokenSource,
   type TokenSource,
 } from './auth/token-manager.js';
+import type { Redis } from 'ioredis';
 import { ClientCache } from './cache/client-cache.js';
+import { createRedisLayer } from './cache/redis-layer.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './graphql/context.js';
@@ -45,6 +47,8 @@ export interface App {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
   source: PersonalClientSource;
   cache: ClientCache<PersonalClient>;
+  /** The shared cache's Redis connection when REDIS_URL is set (tests and diagnostics read its status). */
+  redis: Redis | undefined;
   /** False while draining, while a circuit breaker is open, or when no token can be obtained. */
   isReady(): boolean;
   /** Marks the app as draining (readiness false); in-flight requests continue. */
@@ -96,7 +100,8 @@ export function createApp(deps: AppDeps): App {
     clock,
   });
   const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
-  const source = new PersonalClientSource({ api, cache, limiter, observer });
+  const redisLayer = createRedisLayer(config, { local: cache, observer, logger, clock });
+  const source = new PersonalClientSource({ api, cache, limiter, observer, shared: redisLayer?.shared });
 
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
@@ -137,11 +142,13 @@ export function createApp(deps: AppDeps): App {
     yoga,
     source,
     cache,
+    redis: redisLayer?.redis,
     isReady: () => readiness.isReady(),
     beginShutdown: () => readiness.beginShutdown(),
     async close() {
       serviceTokens?.close();
       if (ownsDispatcher) await dispatcher.close();
+      await redisLayer?.close();
     },
   };
 }

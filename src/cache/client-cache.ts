@@ -67,6 +67,15 @@ export class ClientCache<V> {
     this.#lru.set(key, { value, freshUntil: now + ttl, staleUntil: now + ttl + this.#staleMs });
   }
 
+  /**
+   * Stores a value with lifetimes decided elsewhere: an entry read from the shared (Redis) cache
+   * keeps what is left of its TTL and stale window, rather than starting them again.
+   */
+  setUntil(key: string, entry: { value: V | null; freshUntil: number; staleUntil: number }): void {
+    if (this.#clock() >= entry.staleUntil) return;
+    this.#lru.set(key, { value: entry.value, freshUntil: entry.freshUntil, staleUntil: entry.staleUntil });
+  }
+
   /** The stored entry's timestamps, for a second-level cache that writes the same lifetimes. */
   remainingMs(key: string): { freshMs: number; staleMs: number } | undefined {
     const entry = this.#lru.peek(key);

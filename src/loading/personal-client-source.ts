@@ -1,4 +1,6 @@
 import type { ClientCache } from '../cache/client-cache.js';
+import type { SharedEntry } from '../cache/redis-cache.js';
+import type { SharedCache } from '../cache/shared-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import { isGatewayError } from '../errors.js';
 import { noopObserver, type Observer } from '../observer.js';
@@ -28,6 +30,8 @@ export interface PersonalClientSourceDeps {
   cache: ClientCache<PersonalClient>;
   limiter: Limiter;
   observer?: Observer;
+  /** The second level shared by all replicas (Redis); absent when REDIS_URL is unset. */
+  shared?: SharedCache<PersonalClient> | undefined;
 }
 
 export type LoadResult = PersonalClient | null | Error;
@@ -40,21 +44,32 @@ const STALE_SERVABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPS
  * every concurrent request for the same key, under the upstream concurrency cap.
  */
 export class PersonalClientSource {
-  readonly #deps: Required<PersonalClientSourceDeps>;
+  readonly #deps: Required<Omit<PersonalClientSourceDeps, 'shared'>>;
+  readonly #shared: SharedCache<PersonalClient> | undefined;
   readonly #inFlight = new SingleFlight<PersonalClient | null>();
 
   constructor(deps: PersonalClientSourceDeps) {
     this.#deps = { observer: noopObserver, ...deps };
+    this.#shared = deps.shared;
   }
 
   /** One batch from a request's loader: results in key order, an Error at each failed key. */
   loadMany(ids: readonly string[], ctx: LoadContext): Promise<LoadResult[]> {
     this.#deps.observer.loaderBatch(ids.length);
-    return Promise.all(ids.map((id) => this.load(id, ctx).catch((error: unknown) => asError(error))));
+    const loadAll = (fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>) =>
+      Promise.all(ids.map((id) => this.load(id, ctx, fromRedis).catch((error: unknown) => asError(error))));
+    if (this.#shared === undefined) return loadAll();
+    // One Redis round trip for the whole batch, before any id goes upstream.
+    return this.#shared.lookup(ctx.partition, ids, (id) => localKey(ctx.partition, id)).then(loadAll);
   }
 
-  load(id: string, ctx: LoadContext): Promise<PersonalClient | null> {
-    const key = `${ctx.partition}\u0000${id}`;
+  /** `fromRedis`: fresh entries the shared cache found for this batch. */
+  load(
+    id: string,
+    ctx: LoadContext,
+    fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>,
+  ): Promise<PersonalClient | null> {
+    const key = localKey(ctx.partition, id);
     const { cache, observer } = this.#deps;
     const hit = cache.getFresh(key);
     if (hit !== undefined) {
@@ -63,6 +78,12 @@ export class PersonalClientSource {
       return Promise.resolve(hit.value);
     }
     observer.cacheLookup('miss');
+    const remote = fromRedis?.get(id);
+    if (remote !== undefined) {
+      cache.setUntil(key, remote);
+      ctx.stats.cacheHits += 1;
+      return Promise.resolve(remote.value);
+    }
     const { promise, shared } = this.#inFlight.run(key, () => this.#fetch(key, id, ctx));
     if (!shared) ctx.stats.upstreamCalls += 1;
     return raceDeadline(promise, ctx.signal).catch((error: unknown) => this.#staleOr(key, error, ctx));
@@ -71,14 +92,22 @@ export class PersonalClientSource {
   async #fetch(key: string, id: string, ctx: LoadContext): Promise<PersonalClient | null> {
     const { api, cache, limiter, observer } = this.#deps;
     try {
-      const value = await limiter.run(async () => {
-        observer.upstreamInFlight(1);
-        try {
-          return await api.get(id, ctx);
-        } finally {
-          observer.upstreamInFlight(-1);
-        }
-      });
+      const upstream = () =>
+        limiter.run(async () => {
+          observer.upstreamInFlight(1);
+          try {
+            return await api.get(id, ctx);
+          } finally {
+            observer.upstreamInFlight(-1);
+          }
+        });
+      if (this.#shared !== undefined) {
+        // At most one replica calls C1 for this key at a time; the entry keeps the lifetimes it got.
+        const entry = await this.#shared.fetch(ctx.partition, id, upstream, ctx.signal);
+        cache.setUntil(key, entry);
+        return entry.value;
+      }
+      const value = await upstream();
       cache.set(key, value);
       return value;
     } catch (error) {
@@ -98,6 +127,10 @@ export class PersonalClientSource {
     }
     throw error;
   }
+}
+
+function localKey(partition: string, id: string): string {
+  return `${partition}\u0000${id}`;
 }
 
 function asError(error: unknown): Error {

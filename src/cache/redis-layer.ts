@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Observer } from '../observer.js';
+import type { PersonalClient } from '../personal-client.js';
+import type { ClientCache } from './client-cache.js';
+import { closeRedisClient, createRedisClient } from './redis-client.js';
+import { SharedCache } from './shared-cache.js';
+
+export interface RedisLayer {
+  /** The replica's connection (tests and diagnostics read its status). */
+  redis: Redis;
+  shared: SharedCache<PersonalClient>;
+  close(): Promise<void>;
+}
+
+/**
+ * The shared second-level cache when `REDIS_URL` is set, else undefined: without it no Redis code
+ * is built, so the embedded default (the in-process cache alone) is exactly what it was.
+ */
+export function createRedisLayer(
+  config: Config,
+  deps: { local: ClientCache<PersonalClient>; observer: Observer; logger: Logger; clock: Clock },
+): RedisLayer | undefined {
+  if (config.REDIS_URL === undefined) return undefined;
+  const { logger } = deps;
+  const redis = createRedisClient({
+    url: config.REDIS_URL,
+    // Connection errors repeat on every reconnection attempt: the guard rate-limits their log lines.
+    // (Called only once connecting has begun, after `shared` below exists.)
+    onError: (error) => shared.connectionError(error),
+    onReady: () => logger.info('shared cache (Redis) connected'),
+  });
+  const shared = new SharedCache<PersonalClient>({
+    redis,
+    local: deps.local,
+    prefix: config.REDIS_KEY_PREFIX,
+    kind: 'pc',
+    ttlMs: config.CACHE_TTL_MS,
+    notFoundTtlMs: config.CACHE_NOT_FOUND_TTL_MS,
+    staleMs: config.CACHE_STALE_MS,
+    timeoutMs: config.REDIS_TIMEOUT_MS,
+    lockMs: config.REDIS_LOCK_MS,
+    observer: deps.observer,
+    logger,
+    clock: deps.clock,
+  });
+  return { redis, shared, close: () => closeRedisClient(redis) };
+}

@@ -1,0 +1,102 @@
+import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { noopObserver, type Observer } from '../observer.js';
+import type { ClientCache } from './client-cache.js';
+import { HerdLock } from './herd-lock.js';
+import { RedisCache, type SharedEntry } from './redis-cache.js';
+import { RedisGuard } from './redis-guard.js';
+
+export interface SharedCacheOptions<V> {
+  redis: Redis;
+  /** The replica's in-process cache: the first level, which Redis fills. */
+  local: ClientCache<V>;
+  /** @default 'c1gw' */
+  prefix?: string | undefined;
+  /** Key segment naming the kind of value, e.g. `pc`. */
+  kind: string;
+  /** @default 30_000 — fresh lifetime of a found value, in ms (same as the in-process cache). */
+  ttlMs?: number | undefined;
+  /** @default 5_000 — fresh lifetime of "not found", in ms. */
+  notFoundTtlMs?: number | undefined;
+  /** @default 300_000 — stale window after freshness, in ms. */
+  staleMs?: number | undefined;
+  /** @default 50 — budget for one Redis call, in ms. */
+  timeoutMs?: number | undefined;
+  /** @default 2_000 — cross-replica fetch lock window, in ms. */
+  lockMs?: number | undefined;
+  observer?: Observer | undefined;
+  logger?: Logger | undefined;
+  clock?: Clock | undefined;
+}
+
+/**
+ * The second level behind a replica's in-process cache: one MGET per loader batch for the ids the
+ * first level misses, and fetches through the cross-replica herd lock whose results land in both.
+ * Stale copies found in Redis go into the first level too, so stale-if-error can serve them.
+ */
+export class SharedCache<V> {
+  readonly #local: ClientCache<V>;
+  readonly #remote: RedisCache<V>;
+  readonly #herd: HerdLock<V>;
+  readonly #observer: Observer;
+  readonly #clock: Clock;
+  readonly #guard: RedisGuard;
+
+  constructor(options: SharedCacheOptions<V>) {
+    const { redis, local, observer = noopObserver, clock = systemClock } = options;
+    const guard = new RedisGuard({ redis, timeoutMs: options.timeoutMs, observer, logger: options.logger, clock });
+    this.#local = local;
+    this.#remote = new RedisCache<V>({
+      guard,
+      prefix: options.prefix,
+      kind: options.kind,
+      ttlMs: options.ttlMs,
+      notFoundTtlMs: options.notFoundTtlMs,
+      staleMs: options.staleMs,
+      clock,
+    });
+    this.#herd = new HerdLock<V>({ cache: this.#remote, guard, lockMs: options.lockMs, observer });
+    this.#observer = observer;
+    this.#clock = clock;
+    this.#guard = guard;
+  }
+
+  /** A connection-level error (refused, reset): logged, rate-limited, like failed calls. */
+  connectionError(error: unknown): void {
+    this.#guard.connectionError(error);
+  }
+
+  /**
+   * Looks up, in one round trip, the ids of a batch that are not fresh in the first level. Returns
+   * the fresh entries by id (the caller stores them, keeping their remaining lifetimes).
+   */
+  async lookup(partition: string, ids: readonly string[], localKey: (id: string) => string) {
+    const found = new Map<string, SharedEntry<V>>();
+    const missing = ids.filter((id) => this.#local.getFresh(localKey(id)) === undefined);
+    if (missing.length === 0) return found;
+    const entries = await this.#remote.getMany(partition, missing);
+    missing.forEach((id, i) => {
+      const entry = entries?.[i];
+      if (entries === undefined) return this.#observer.l2Lookup('error');
+      if (entry !== undefined && this.#remote.isFresh(entry)) {
+        found.set(id, entry);
+        return this.#observer.l2Lookup('hit');
+      }
+      this.#observer.l2Lookup('miss');
+      if (entry !== undefined) this.#keepStale(localKey(id), entry);
+    });
+    return found;
+  }
+
+  /** Fetches once across replicas (see HerdLock); the entry goes to Redis here, to the first level by the caller. */
+  fetch(partition: string, id: string, fetch: () => Promise<V | null>, signal?: AbortSignal): Promise<SharedEntry<V>> {
+    return this.#herd.run(partition, id, fetch, signal);
+  }
+
+  /** A stale copy from Redis, unless the first level already holds one that lasts longer. */
+  #keepStale(key: string, entry: SharedEntry<V>): void {
+    const mine = this.#local.remainingMs(key);
+    if (mine === undefined || mine.staleMs < entry.staleUntil - this.#clock()) this.#local.setUntil(key, entry);
+  }
+}
