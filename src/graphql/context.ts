@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { TokenSource } from '../auth/token-manager.js';
 import { createStaticTokenSource } from '../auth/token-manager.js';
@@ -68,7 +69,11 @@ class RequestLoad implements LoadContext {
   ) {}
 
   get signal(): AbortSignal {
-    this.#signal ??= AbortSignal.timeout(Math.max(1, Math.ceil(this.remainingMs())));
+    if (this.#signal === undefined) {
+      this.#signal = AbortSignal.timeout(Math.max(1, Math.ceil(this.remainingMs())));
+      // Every upstream call of the request listens on this one signal (up to the fan-out cap).
+      setMaxListeners(0, this.#signal);
+    }
     return this.#signal;
   }
 
