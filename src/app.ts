@@ -26,6 +26,7 @@ import type { AttemptPolicy } from './upstream/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
 import { createResilience } from './upstream/resilience.js';
+import { c1OriginOf, createSecurity, pinToOrigin } from './security/index.js';
 import type { Sleep } from './upstream/retry-policy.js';
 
 export interface AppDeps {
@@ -70,13 +71,16 @@ export function createApp(deps: AppDeps): App {
   });
   const observer = observability.observer;
   const ownsDispatcher = deps.dispatcher === undefined;
-  const dispatcher =
+  // Whatever builds a request, the bearer can only ever travel to the configured C1 origin.
+  const dispatcher = pinToOrigin(
     deps.dispatcher ??
-    createDispatcher({
-      connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
-      headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
-      bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
-    });
+      createDispatcher({
+        connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+        headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
+        bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
+      }),
+    c1OriginOf(config),
+  );
   const resilience = createResilience(config, { clock, observer, random: deps.random, sleep: deps.sleep });
   const readiness = createReadiness({
     tokens: () => serviceTokens,
@@ -103,6 +107,8 @@ export function createApp(deps: AppDeps): App {
   const redisLayer = createRedisLayer(config, { local: cache, observer, logger, clock });
   const source = new PersonalClientSource({ api, cache, limiter, observer, shared: redisLayer?.shared });
 
+  // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
+  const security = createSecurity({ config, logger, clock });
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
     context: createContextFactory({
@@ -113,7 +119,7 @@ export function createApp(deps: AppDeps): App {
       maxBatchSize: Math.max(config.MAX_UPSTREAM_FETCHES_PER_OPERATION, config.MAX_IDS_PER_REQUEST),
     }),
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    ...security.yogaOptions,
     landingPage: false,
     graphiql: config.GRAPHIQL ? createGraphiQLOptions(deps.exampleId) : false,
     renderGraphiQL: renderGraphiQLOnce,
@@ -130,6 +136,7 @@ export function createApp(deps: AppDeps): App {
       error: (...args) => logger.debug(args.map(String).join(' ')),
     },
     plugins: [
+      ...security.plugins,
       ...observability.plugins,
       useReadinessCheck({
         endpoint: '/ready',

@@ -133,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
   const credentials = pickCredentials(e, problems);
+  checkCallerAuth(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const { C1_CLIENT_SECRET: _s, C1_ACCESS_TOKEN: _t, ...rest } = e;
   const devDefault = e.NODE_ENV !== 'production';
@@ -161,6 +162,29 @@ function credentialVars(env: Record<string, string | undefined>): CredentialVars
     C1_CLIENT_ID: get('C1_CLIENT_ID'),
     C1_CLIENT_SECRET: get('C1_CLIENT_SECRET'),
   };
+}
+
+/**
+ * Caller authentication that would silently not happen, or could not work, is refused at start-up.
+ * In forward mode `Authorization` carries the caller's C1 token, so it cannot also carry a JWT for
+ * our JWKS: authenticate the router with ROUTER_SECRET there instead.
+ */
+function checkCallerAuth(e: Env, problems: string[]): void {
+  if (e.JWKS_URL !== undefined) {
+    if (e.C1_AUTH_MODE === 'forward') {
+      problems.push('JWKS_URL: cannot be used with C1_AUTH_MODE=forward (Authorization carries the C1 token); use ROUTER_SECRET');
+    }
+    if (e.JWT_ISSUER === undefined) problems.push('JWT_ISSUER: required with JWKS_URL');
+    if (e.JWT_AUDIENCE === undefined) problems.push('JWT_AUDIENCE: required with JWKS_URL');
+    if (e.NODE_ENV === 'production' && !e.JWKS_URL.startsWith('https:')) problems.push('JWKS_URL: must be https in production');
+  } else if (e.JWT_ISSUER !== undefined || e.JWT_AUDIENCE !== undefined) {
+    problems.push('JWT_ISSUER/JWT_AUDIENCE: set without JWKS_URL, so no caller token would be verified');
+  }
+  e.CORS_ORIGINS.forEach((origin, i) => {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+\/?$/i.test(origin)) {
+      problems.push(`CORS_ORIGINS: entry ${i + 1} is not an origin (scheme://host[:port]) or '*'`);
+    }
+  });
 }
 
 function pickCredentials(e: CredentialVars, problems: string[]): Credentials {

@@ -1,0 +1,82 @@
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
+
+/** Headers a browser frontend may send cross-origin. The router secret is deliberately absent. */
+const CORS_ALLOWED_HEADERS = ['content-type', 'accept', 'authorization', 'x-request-id', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
+const CORS_MAX_AGE_S = 10 * 60; // 10 min of cached preflights
+/** Any of these on a "simple" (non-preflighted) request proves it was not a cross-site form post. */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
+
+export interface HttpEdgeOptions {
+  /** Origins (`https://app.example.com`) allowed to call from a browser; `*` allows any. Empty: none. */
+  corsOrigins: readonly string[];
+  /** @default 102_400 — largest request body, in bytes; larger ones get 413 before parsing. */
+  maxRequestBytes: number;
+  /** @default 0 — operations per batched request; 0 turns batching off. */
+  batchingLimit: number;
+  /** Whether introspection queries are answered (GraphiQL and codegen need them; attackers like them). */
+  introspection: boolean;
+}
+
+type EdgeYogaOptions = Pick<YogaServerOptions<object, object>, 'cors' | 'batching' | 'maxRequestBodySize'>;
+
+/** The Yoga options of the HTTP edge: CORS, batching and body size. */
+export function httpEdgeYogaOptions(options: HttpEdgeOptions): EdgeYogaOptions {
+  return {
+    cors: corsFor(options.corsOrigins),
+    batching: options.batchingLimit > 0 ? { limit: options.batchingLimit } : false,
+    // Yoga checks Content-Length first and also counts streamed (chunked) bodies as they arrive.
+    maxRequestBodySize: options.maxRequestBytes,
+  };
+}
+
+/**
+ * Yoga's own CORS answers a one-origin list with that origin whatever the caller, and an unlisted
+ * caller with `null`: headers an unlisted origin should not get at all. So the options are
+ * decided per request: a listed origin gets exactly itself back, anyone else gets no CORS headers.
+ */
+function corsFor(configured: readonly string[]): EdgeYogaOptions['cors'] {
+  if (configured.length === 0) return false;
+  const anyOrigin = configured.includes('*');
+  const allowed = new Set(configured.map(normalizeOrigin));
+  return (request: Request): CORSOptions => {
+    const origin = request.headers.get('origin');
+    if (origin === null || !(anyOrigin || allowed.has(origin))) return false;
+    return {
+      origin: [origin],
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: CORS_ALLOWED_HEADERS,
+      exposedHeaders: ['x-request-id'],
+      // Callers authenticate with headers, never cookies: no credentialed cross-origin requests.
+      credentials: false,
+      maxAge: CORS_MAX_AGE_S,
+    };
+  };
+}
+
+/** `https://App.example/` and `https://app.example` are the same origin; browsers send the latter. */
+export function normalizeOrigin(value: string): string {
+  if (value === '*') return value;
+  try {
+    return new URL(value).origin;
+  } catch {
+    return value;
+  }
+}
+
+/** The HTTP-edge plugins: CSRF prevention, introspection switch, `Vary: Origin` for CORS. */
+export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
+  const plugins: Plugin[] = [useCSRFPrevention({ requestHeaders: CSRF_HEADERS })];
+  if (!options.introspection) plugins.push(useDisableIntrospection() as Plugin);
+  if (options.corsOrigins.length > 0) {
+    plugins.push({
+      // The CORS answer depends on the Origin header, so shared caches must key on it.
+      onResponse({ response }) {
+        const vary = response.headers.get('vary');
+        if (vary === null || !/\borigin\b/i.test(vary)) response.headers.append('vary', 'Origin');
+      },
+    });
+  }
+  return plugins;
+}

@@ -1,0 +1,79 @@
+/**
+ * Everything that keeps callers where they belong, built from Config in one place so app.ts adds
+ * it with two lines: Yoga options for the HTTP edge, and plugins in the order they must run.
+ */
+import { randomUUID } from 'node:crypto';
+import { useReadinessCheck, type Plugin } from 'graphql-yoga';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { callerAuthEnabled, useCallerAuth, type CallerAuthOptions } from './caller-auth.js';
+import { useFanOutCap } from './fan-out-cap.js';
+import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
+import { useOperationLimits } from './operation-limits.js';
+import { loadPersistedOperations, usePersistedOperationsAllowList } from './persisted-operations.js';
+
+export { c1OriginOf, pinToOrigin } from './upstream-pin.js';
+
+export interface SecurityDeps {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface Security {
+  /** Spread into createYoga's options: health endpoint, CORS, batching, body size. */
+  yogaOptions: ReturnType<typeof httpEdgeYogaOptions> & { healthCheckEndpoint: string };
+  /** Put first in createYoga's plugins: authentication must answer before anything it guards. */
+  plugins: Plugin[];
+}
+
+export function createSecurity({ config, logger, clock }: SecurityDeps): Security {
+  const auth: CallerAuthOptions = {
+    routerSecret: config.ROUTER_SECRET,
+    routerSecretHeader: config.ROUTER_SECRET_HEADER,
+    jwt:
+      config.JWKS_URL === undefined
+        ? undefined
+        : { jwksUrl: config.JWKS_URL, issuer: config.JWT_ISSUER ?? '', audience: config.JWT_AUDIENCE ?? '' },
+    requireBearer: config.credentials.kind === 'forward',
+    opsEndpointsRequireAuth: config.OPS_ENDPOINTS_REQUIRE_AUTH,
+    ...(clock === undefined ? {} : { clock }),
+    onReject: (reason) => logger.info({ reason }, 'caller refused: not authenticated'),
+  };
+  const edge: HttpEdgeOptions = {
+    corsOrigins: config.CORS_ORIGINS,
+    maxRequestBytes: config.MAX_REQUEST_BYTES,
+    batchingLimit: config.BATCHING_LIMIT,
+    introspection: config.INTROSPECTION,
+  };
+  const guardOps = callerAuthEnabled(auth) && config.OPS_ENDPOINTS_REQUIRE_AUTH;
+
+  const plugins: Plugin[] = [];
+  if (callerAuthEnabled(auth)) plugins.push(useCallerAuth(auth));
+  // Yoga's built-in /health answers before any user plugin; to guard it, serve it after auth instead.
+  if (guardOps) plugins.push(useReadinessCheck({ endpoint: '/health', check: () => true }));
+  plugins.push(...httpEdgePlugins(edge));
+  if (config.PERSISTED_OPERATIONS_FILE !== undefined) {
+    plugins.push(usePersistedOperationsAllowList(loadPersistedOperations(config.PERSISTED_OPERATIONS_FILE)));
+  }
+  plugins.push(
+    useOperationLimits({
+      maxDepth: config.LIMIT_MAX_DEPTH,
+      maxAliases: config.LIMIT_MAX_ALIASES,
+      maxTokens: config.LIMIT_MAX_TOKENS,
+      maxDirectives: config.LIMIT_MAX_DIRECTIVES,
+      blockFieldSuggestions: config.NODE_ENV !== 'development',
+    }),
+    useFanOutCap({ maxFetches: config.MAX_UPSTREAM_FETCHES_PER_OPERATION }),
+  );
+
+  return {
+    yogaOptions: {
+      ...httpEdgeYogaOptions(edge),
+      // An unguessable path parks the built-in check (it cannot be turned off) when ours replaces it.
+      healthCheckEndpoint: guardOps ? `/__builtin-health-${randomUUID()}` : '/health',
+    },
+    plugins,
+  };
+}

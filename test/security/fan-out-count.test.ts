@@ -1,0 +1,60 @@
+import { parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { countUpstreamFetches } from '../../src/security/fan-out-cap.js';
+
+const count = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
+  countUpstreamFetches(parse(query), operationName, variables);
+
+describe('counting the upstream fetches an operation can cause', () => {
+  it('counts distinct ids across aliases, because the request loader fetches a repeated id once', () => {
+    expect(count('{ a: personalClient(id: "1") { id } b: personalClient(id: "1") { id } c: personalClient(id: "2") { id } }')).toBe(2);
+  });
+
+  it('reads ids from list literals, variables, variables inside lists and variable defaults', () => {
+    expect(count('{ personalClients(ids: ["1", "2", "3"]) { id } }')).toBe(3);
+    expect(count('query($ids: [ID!]!) { personalClients(ids: $ids) { id } }', { ids: ['1', '2'] })).toBe(2);
+    expect(count('query($x: ID!) { personalClients(ids: [$x, "2", "3"]) { id } }', { x: '1' })).toBe(3);
+    expect(count('query($ids: [ID!]! = ["1", "2", "3", "4"]) { personalClients(ids: $ids) { id } }')).toBe(4);
+  });
+
+  it('counts a single id given for a list, as GraphQL input coercion makes it a one-element list', () => {
+    expect(count('{ personalClients(ids: "1") { id } }')).toBe(1);
+  });
+
+  it('follows fragments and inline fragments at the root, once per fragment', () => {
+    const query = `query { ...F ...F ... on Query { personalClient(id: "3") { id } } }
+      fragment F on Query { personalClients(ids: ["1", "2"]) { id } ...G }
+      fragment G on Query { personalClient(id: "4") { id } }`;
+    expect(count(query)).toBe(4);
+  });
+
+  it('counts _entities representations of PersonalClient only', () => {
+    const reps = [
+      { __typename: 'PersonalClient', id: '1' },
+      { __typename: 'PersonalClient', id: '2' },
+      { __typename: 'User', id: '3' },
+    ];
+    expect(count('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', { r: reps })).toBe(2);
+  });
+
+  it('shares one id set across personalClient, personalClients and _entities, as the loader does', () => {
+    const query = `query($r: [_Any!]!) { personalClient(id: "1") { id } personalClients(ids: ["1", "2"]) { id }
+      _entities(representations: $r) { __typename } }`;
+    expect(count(query, { r: [{ __typename: 'PersonalClient', id: '2' }] })).toBe(2);
+  });
+
+  it('counts an id it cannot read (missing variable, non-string) as one more fetch', () => {
+    expect(count('query($id: ID!) { a: personalClient(id: $id) { id } b: personalClient(id: $id) { id } }', {})).toBe(2);
+  });
+
+  it('counts skipped fields too: the cap is an upper bound', () => {
+    expect(count('{ personalClient(id: "1") @skip(if: true) { id } }')).toBe(1);
+  });
+
+  it('counts only the operation that will run, and ignores nested fields', () => {
+    const query = `query A { personalClients(ids: ["1", "2", "3"]) { id user { id } } }
+      query B { personalClient(id: "9") { id } }`;
+    expect(count(query, {}, 'A')).toBe(3);
+    expect(count(query, {}, 'B')).toBe(1);
+  });
+});

@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPersistedOperations } from '../../src/security/persisted-operations.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+
+const APP = 'https://app.example.com';
+const OTHER = 'https://evil.example';
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
+const JSON_POST = { method: 'POST', headers: { 'content-type': 'application/json' }, body: TYPENAME };
+
+function preflight(gw: TestGateway, origin: string) {
+  return fetch(`${gw.url}/graphql`, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+  });
+}
+
+describe('CORS with an allow-list', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { CORS_ORIGINS: `${APP}, https://admin.example.com` } });
+  });
+  afterAll(() => gw.close());
+
+  it('gives a listed origin the CORS headers on preflight and on the request', async () => {
+    const pre = await preflight(gw, APP);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(pre.headers.get('access-control-allow-headers')).toContain('content-type');
+    expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
+    const res = await fetch(`${gw.url}/graphql`, { ...JSON_POST, headers: { ...JSON_POST.headers, origin: APP } });
+    expect(res.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(res.headers.get('vary')).toMatch(/origin/i);
+  });
+
+  it('gives an unlisted origin no CORS headers at all, on preflight or request', async () => {
+    const pre = await preflight(gw, OTHER);
+    const res = await fetch(`${gw.url}/graphql`, { ...JSON_POST, headers: { ...JSON_POST.headers, origin: OTHER } });
+    for (const response of [pre, res]) {
+      expect([...response.headers.keys()].filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+});
+
+describe('CORS with a single listed origin', () => {
+  it('still gives an unlisted origin nothing (Yoga alone would echo the listed one)', async () => {
+    const gw = await startGateway({ env: { CORS_ORIGINS: APP } });
+    try {
+      expect((await preflight(gw, APP)).headers.get('access-control-allow-origin')).toBe(APP);
+      expect((await preflight(gw, OTHER)).headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('the HTTP edge with default settings', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('allows no cross-origin caller when CORS_ORIGINS is empty', async () => {
+    expect((await preflight(gw, APP)).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('refuses a GET operation without a CSRF header (a "simple" cross-site request) and accepts it with one', async () => {
+    const url = `${gw.url}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+    expect((await fetch(url)).status).toBe(403);
+    const ok = await fetch(url, { headers: { 'x-graphql-yoga-csrf': '1' } });
+    expect(await ok.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a form-encoded POST (no preflight in browsers) without a CSRF header', async () => {
+    const res = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7B__typename%7D',
+    });
+    expect(res.status).toBe(403);
+  });
+
+  it('answers 413 to a body over MAX_REQUEST_BYTES, declared or streamed without a length', async () => {
+    const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(110 * 1024) } });
+    expect((await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: big })).status).toBe(413);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(new TextEncoder().encode(i === 0 ? big.slice(0, 40 * 1024) : 'x'.repeat(40 * 1024)));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: chunked, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+  });
+
+  it('turns batched operations away unless BATCHING_LIMIT is set', async () => {
+    const res = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: `[${TYPENAME},${TYPENAME}]` });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(await res.json())).not.toContain('"__typename":"Query"');
+  });
+});
+
+describe('switches', () => {
+  it('runs up to BATCHING_LIMIT operations per batch when configured', async () => {
+    const gw = await startGateway({ env: { BATCHING_LIMIT: '2' } });
+    try {
+      const two = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: `[${TYPENAME},${TYPENAME}]` });
+      expect(await two.json()).toEqual([{ data: { __typename: 'Query' } }, { data: { __typename: 'Query' } }]);
+      const three = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: `[${TYPENAME},${TYPENAME},${TYPENAME}]` });
+      expect(three.status).toBeGreaterThanOrEqual(400);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses introspection with INTROSPECTION=false, while the router still gets _service.sdl', async () => {
+    const gw = await startGateway({ env: { INTROSPECTION: 'false' } });
+    try {
+      const intro = await gw.query('{ __schema { queryType { name } } }');
+      expect(intro.data ?? null).toBeNull();
+      expect(intro.errors?.[0]?.message).toMatch(/introspection/i);
+      const sdl = await gw.query<{ _service: { sdl: string } }>('{ _service { sdl } }');
+      expect(sdl.data?._service.sdl).toContain('type PersonalClient');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('persisted operations allow-list', () => {
+  const query = 'query One($id: ID!) { personalClient(id: $id) { id } }';
+  const hash = createHash('sha256').update(query).digest('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'c1gw-pq-'));
+  let gw: TestGateway;
+  afterAll(async () => {
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const send = (body: object) =>
+    fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] } }),
+    );
+
+  it.each([
+    ['a plain { hash: document } object', { [hash]: query }],
+    ['an Apollo persisted query manifest', { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: hash, name: 'One', type: 'query', body: query }] }],
+  ])('runs a listed operation sent by its hash, from %s', async (_label, content) => {
+    const file = join(dir, `ops-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(content));
+    await gw?.close();
+    gw = await startGateway({ env: { PERSISTED_OPERATIONS_FILE: file } });
+    const id = gw.sandbox.clients[0]?.id;
+    const res = await send({ variables: { id }, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(res.body).toEqual({ data: { personalClient: { id } } });
+  });
+
+  it('refuses an unknown hash and any document sent in full, before any upstream call', async () => {
+    gw.sandbox.resetStats();
+    const unknown = await send({ extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+    expect(unknown.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    const full = await send({ query, variables: { id: gw.sandbox.clients[0]?.id } });
+    expect(full.body.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+    expect(gw.sandbox.stats.apiGets).toBe(0);
+  });
+
+  it.each([
+    ['a non-string document', { [hash]: 42 }],
+    ['an empty list', {}],
+    ['not JSON', '{ nope'],
+    ['a missing file', undefined],
+  ])('refuses %s at start-up, naming the variable', (_label, content) => {
+    const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+    if (content !== undefined) writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+    expect(() => loadPersistedOperations(file)).toThrow(/^PERSISTED_OPERATIONS_FILE: /);
+  });
+});
