@@ -105,6 +105,15 @@ describe('GET /metrics', () => {
     expect(seriesValue((await scrape(second)).text, 'c1_gateway_graphql_requests_total', labels)).toBeUndefined();
   });
 
+  it('shows an open circuit breaker as 2 for its origin', async () => {
+    const gw = await start({ BREAKER_CONSECUTIVE_FAILURES: '1', BREAKER_COOLDOWN_MS: '60000' });
+    await gw.query(`{ personalClient(id: "${FAILING_ID}") { id } }`);
+
+    const origin = new URL(gw.config.C1_API_URL ?? '').origin;
+    const { text } = await scrape(gw);
+    expect(seriesValue(text, 'c1_gateway_breaker_state', { origin })).toBe(2);
+  });
+
   it('serves no /metrics when METRICS_ENABLED=false', async () => {
     const gw = await start({ METRICS_ENABLED: 'false' });
     expect((await scrape(gw)).status).toBe(404);
