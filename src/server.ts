@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ListenOptions {
@@ -19,9 +19,13 @@ export interface RunningServer {
 
 export async function startServer(handler: RequestListener, options: ListenOptions = {}): Promise<RunningServer> {
   let draining = false;
+  // Responses not yet finished: when draining starts, they are told to close their socket too.
+  const open = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     // While draining, finish this request but don't keep its socket for another.
     if (draining) res.setHeader('connection', 'close');
+    open.add(res);
+    res.once('close', () => open.delete(res));
     handler(req, res);
   });
   server.keepAliveTimeout = 65 * 1000; // longer than common load-balancer idle timeouts (60 s)
@@ -41,6 +45,9 @@ export async function startServer(handler: RequestListener, options: ListenOptio
     server,
     close(drainMs = 10 * 1000) {
       draining = true;
+      // Otherwise a keep-alive socket that finishes its request after close() stays open, idle,
+      // until the drain timeout cuts it, and shutdown takes the whole drain time.
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), drainMs);
         timer.unref();
