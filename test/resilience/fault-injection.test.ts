@@ -102,6 +102,13 @@ describe('API faults', () => {
     await expectData(2);
   });
 
+  it('connection refused → UPSTREAM_UNAVAILABLE after 3 attempts with backoff', async () => {
+    await start(ok);
+    await c1.close();
+    await expectCode('UPSTREAM_UNAVAILABLE', 0);
+    expect(waits).toEqual([50, 100]); // the token request, the first to find nobody listening
+  });
+
   it('500 → UPSTREAM_UNAVAILABLE at once: a plain 500 is not retried', async () => {
     await start(faults.status(500), ok);
     await expectCode('UPSTREAM_UNAVAILABLE', 1);
