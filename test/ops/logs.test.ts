@@ -30,7 +30,7 @@ describe('request logs and request ids', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  async function start() {
+  async function start(env: Record<string, string> = {}) {
     const logs = captureLogs();
     const sandbox: Sandbox = createSandbox();
     await sandbox.listen(0);
@@ -39,7 +39,7 @@ describe('request logs and request ids', () => {
     closers.push(() => upstream.close());
     const gw: TestGateway = await startGateway({
       sandbox,
-      env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0' },
+      env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0', ...env },
       deps: { logger: logs.logger },
     });
     closers.push(() => gw.close());
@@ -126,6 +126,27 @@ describe('request logs and request ids', () => {
     for (const bearer of bearers) expect(text).not.toContain(bearer.replace(/^Bearer /, ''));
     expect(text).not.toContain('Bearer ');
     expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+/); // no JWT of any kind
+  });
+
+  it('logs requests that caller auth refuses before parsing, with their id, and never the router secret', async () => {
+    const routerSecret = 'router-secret-0123456789abcdef';
+    const { gw, logs } = await start({ ROUTER_SECRET: routerSecret });
+
+    const refused = await post(gw, `query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`, {
+      'x-request-id': 'req-refused',
+    });
+    await post(gw, `query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`, {
+      'x-request-id': 'req-allowed',
+      'x-router-secret': routerSecret,
+    });
+
+    expect(refused.id).toBe('req-refused');
+    const requestLines = logs.lines().filter((l) => l['msg'] === 'graphql request');
+    expect(requestLines).toEqual([
+      expect.objectContaining({ requestId: 'req-refused', status: 401, outcome: 'error' }),
+      expect.objectContaining({ requestId: 'req-allowed', status: 200, outcome: 'ok', operation: 'GetOne' }),
+    ]);
+    expect(logs.text()).not.toContain(routerSecret);
   });
 
   it('redacts credentials by configuration whatever object a log call is given', () => {
