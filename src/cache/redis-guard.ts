@@ -46,7 +46,9 @@ export class RedisGuard {
     if (this.redis.status !== 'ready') return this.#fail('unavailable');
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), this.#timeoutMs);
+      // Timers run before I/O in an event-loop turn: after a busy stretch the budget would expire
+      // ahead of a reply that is already in the socket. setImmediate lets that reply win first.
+      timer = setTimeout(() => setImmediate(() => resolve(TIMED_OUT)), this.#timeoutMs);
     });
     const attempt = call(this.redis);
     // A late answer or error after the budget is dropped, and must not become an unhandled rejection.

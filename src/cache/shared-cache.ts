@@ -76,15 +76,19 @@ export class SharedCache<V> {
     const missing = ids.filter((id) => this.#local.getFresh(localKey(id)) === undefined);
     if (missing.length === 0) return found;
     const entries = await this.#remote.getMany(partition, missing);
+    if (entries === undefined) {
+      for (const _ of missing) this.#observer.l2Lookup('error');
+      return found;
+    }
     missing.forEach((id, i) => {
-      const entry = entries?.[i];
-      if (entries === undefined) return this.#observer.l2Lookup('error');
+      const entry = entries[i];
       if (entry !== undefined && this.#remote.isFresh(entry)) {
         found.set(id, entry);
-        return this.#observer.l2Lookup('hit');
+        this.#observer.l2Lookup('hit');
+      } else {
+        this.#observer.l2Lookup('miss');
+        if (entry !== undefined) this.#keepStale(localKey(id), entry);
       }
-      this.#observer.l2Lookup('miss');
-      if (entry !== undefined) this.#keepStale(localKey(id), entry);
     });
     return found;
   }
