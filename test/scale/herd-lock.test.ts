@@ -28,7 +28,7 @@ describe.skipIf(!redisAvailable())('the cross-replica herd lock', () => {
 
   function herd(lockMs = 2_000) {
     const { observer, events } = recordingObserver();
-    const guard = new RedisGuard({ redis: client, timeoutMs: 200, observer });
+    const guard = new RedisGuard({ redis: client, timeoutMs: 1_000, observer });
     const cache = new RedisCache<Value>({ guard, kind: 'pc' });
     return { lock: new HerdLock<Value>({ cache, guard, lockMs, observer }), cache, events };
   }

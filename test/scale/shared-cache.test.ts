@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway } from '../helpers/gateway.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../helpers/redis-server.js';
-import { byId, connected, startReplicas, type Replicas } from './replicas.js';
+import { byId, connected, SLACK, startReplicas, type Replicas } from './replicas.js';
 
 describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
   let redis: TestRedis;
@@ -81,7 +81,7 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
     await a.query(byId(id));
     // A third replica whose clock says 20 s have passed since A stored the value (TTL 30 s).
     const now = Date.now() + 20_000;
-    const c = await startGateway({ sandbox, env: { REDIS_URL: redis.url }, deps: { clock: () => now } });
+    const c = await startGateway({ sandbox, env: { REDIS_URL: redis.url, ...SLACK }, deps: { clock: () => now } });
     try {
       await connected(c.app.redis);
       sandbox.resetStats();
@@ -104,7 +104,7 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
     const now = Date.now() + 40_000;
     const c = await startGateway({
       sandbox,
-      env: { REDIS_URL: redis.url, UPSTREAM_RETRIES: '0' },
+      env: { REDIS_URL: redis.url, ...SLACK, UPSTREAM_RETRIES: '0' },
       deps: { clock: () => now },
     });
     try {
