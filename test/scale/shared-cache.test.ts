@@ -29,6 +29,19 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
     expect(replicas.eventsB.get('l2Lookup:hit')).toBe(1);
   });
 
+  it('reports the shared cache on /metrics: lookups by result and herd-lock outcomes', async () => {
+    replicas = await startReplicas(redis);
+    const { a, b, sandbox } = replicas;
+    const id = sandbox.clients[1]?.id;
+    await a.query(byId(id));
+    await b.query(byId(id));
+    const metricsOf = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    const [fromA, fromB] = await Promise.all([metricsOf(a.url), metricsOf(b.url)]);
+    expect(fromA).toMatch(/^c1_gateway_l2_cache_lookups_total\{result="miss"\} 1$/m);
+    expect(fromA).toMatch(/^c1_gateway_l2_cache_lock_total\{outcome="acquired"\} 1$/m);
+    expect(fromB).toMatch(/^c1_gateway_l2_cache_lookups_total\{result="hit"\} 1$/m);
+  });
+
   it('shares "not found" too, for its own shorter TTL', async () => {
     replicas = await startReplicas(redis);
     const { a, b, sandbox } = replicas;
