@@ -2,6 +2,7 @@
  * `createSandbox()`: the fake C1 as a real node:http server (keep-alive on), plus the knobs tests
  * and benchmarks turn. Building it does no I/O; `listen()` binds, `close()` frees everything.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KeyObject } from 'node:crypto';
@@ -90,6 +91,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const stats = createStats();
   const log = new RequestLog();
   const closing = new AbortController();
+  // Every delayed GET (benchmark latency) listens on it: no listener cap.
+  setMaxListeners(0, closing.signal);
 
   const tokenCtx: TokenEndpointContext = {
     clock,

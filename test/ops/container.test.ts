@@ -72,7 +72,8 @@ describe('docker-compose.yml', () => {
     expect(compose).toMatch(/depends_on:\s+sandbox:\s+condition: service_healthy/);
     expect(compose).toContain('C1_API_URL: "http://sandbox:4010"');
     expect(compose).toContain('SANDBOX_AUDIENCES: "sandbox"');
-    expect(compose.match(/healthcheck:/g)).toHaveLength(2);
+    // sandbox, redis, and the gateway template both replicas merge in
+    expect(compose.match(/healthcheck:/g)).toHaveLength(3);
   });
 
   it('carries a fake sandbox credential that really works through the token flow', async () => {
