@@ -1,0 +1,115 @@
+/**
+ * The run's shared environment: one sandbox process for every scenario, and a way to start a fresh
+ * gateway (or baseline) process per scenario with that scenario's settings.
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { loadConfig, type Config } from '../src/config.js';
+import type { SandboxStats } from '../src/sandbox/index.js';
+import type { ChildSpec } from './child.js';
+import type { BenchOptions } from './options.js';
+import { spawnServer, type ChildServer } from './processes.js';
+
+export interface BenchEnv {
+  readonly options: BenchOptions;
+  readonly sandbox: ChildServer;
+  /** Synthetic clients the sandbox knows (`benchClientId(0 … poolSize-1)`). */
+  readonly poolSize: number;
+  /** A gateway process against the sandbox via the real token flow; `env` overrides its config. */
+  startGateway(name: string, env?: Record<string, string>): Promise<ChildServer>;
+  startServer(name: string, spec: ChildSpec): Promise<ChildServer>;
+  stats(): Promise<SandboxStats>;
+  resetStats(): Promise<void>;
+  setLatency(ms: number): Promise<void>;
+  /**
+   * Waits until the sandbox has no GET in flight and its count stopped moving, so work a run
+   * left queued in the gateway is charged to that run, not the next one.
+   */
+  settle(): Promise<void>;
+  /** Stops the sandbox and any server a scenario forgot to close. */
+  close(): Promise<void>;
+}
+
+/** With a profile directory, the server is profiled from now until it closes (`<dir>/<name>.cpuprofile`). */
+async function profiled(starting: Promise<ChildServer>, dir: string | undefined): Promise<ChildServer> {
+  const server = await starting;
+  if (dir === undefined) return server;
+  await mkdir(dir, { recursive: true });
+  await server.call('profileStart');
+  return {
+    ...server,
+    async close() {
+      await server.call('profileStop', resolve(dir, `${server.name}.cpuprofile`));
+      await server.close();
+    },
+  };
+}
+
+const SETTLE_POLL_MS = 50;
+const SETTLE_TIMEOUT_MS = 5 * 1000; // a gateway queue drains far sooner; never hang a run on it
+
+export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
+  // The memory scenario needs that many distinct ids; the others need far more than the cache bound.
+  const poolSize = Math.max(options.memoryIds, 50_000);
+  const sandbox = await spawnServer('sandbox', { kind: 'sandbox', latencyMs: options.latencyMs, poolSize });
+  const credentials = await sandbox.call<{ clientId: string; clientSecret: string }>('credentials');
+  const open = new Set<ChildServer>();
+
+  const track = async (server: Promise<ChildServer>): Promise<ChildServer> => {
+    const started = await server;
+    open.add(started);
+    return {
+      ...started,
+      close: async () => {
+        open.delete(started);
+        await started.close();
+      },
+    };
+  };
+
+  return {
+    options,
+    sandbox,
+    poolSize,
+    startGateway(name, env = {}) {
+      const spec: ChildSpec = {
+        kind: 'gateway',
+        from: options.gatewayFrom,
+        env: {
+          // Production settings: GraphiQL and introspection off, the log level operators run with.
+          NODE_ENV: 'production',
+          LOG_LEVEL: options.logLevel,
+          C1_CLIENT_ID: credentials.clientId,
+          C1_CLIENT_SECRET: credentials.clientSecret,
+          C1_API_URL: sandbox.url,
+          ...env,
+        },
+      };
+      return track(profiled(spawnServer(name, spec), options.cpuProfDir));
+    },
+    startServer: (name, spec) => track(profiled(spawnServer(name, spec), options.cpuProfDir)),
+    stats: () => sandbox.call<SandboxStats>('stats'),
+    resetStats: () => sandbox.call('resetStats'),
+    setLatency: (ms) => sandbox.call('setLatency', ms),
+    async settle() {
+      const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+      let last = -1;
+      for (;;) {
+        const stats = await sandbox.call<SandboxStats>('stats');
+        if ((stats.inFlightGets === 0 && stats.apiGets === last) || Date.now() > deadline) return;
+        last = stats.apiGets;
+        await delay(SETTLE_POLL_MS);
+      }
+    },
+    async close() {
+      await Promise.all([...open].map((s) => s.close()));
+      await sandbox.close();
+    },
+  };
+}
+
+/** The gateway's configuration defaults (what a scenario gets unless it overrides a variable). */
+export function gatewayDefaults(): Config {
+  return loadConfig({ C1_ACCESS_TOKEN: 'unused', C1_API_URL: 'http://127.0.0.1' });
+}

@@ -1,0 +1,22 @@
+/** The GraphQL documents the scenarios send: what a frontend asks for, every field, by variable. */
+
+export const ALL_FIELDS =
+  'id clientId displayName userId allowSourceCidr scopedRoles createdAt updatedAt deletedAt expiresTime lastUsedAt';
+
+const ONE = `query PersonalClient($id: ID!) { personalClient(id: $id) { ${ALL_FIELDS} } }`;
+const MANY = `query PersonalClients($ids: [ID!]!) { personalClients(ids: $ids) { ${ALL_FIELDS} } }`;
+
+export const GRAPHQL_HEADERS = { 'content-type': 'application/json' } as const;
+
+export function oneClientBody(id: string): string {
+  return JSON.stringify({ query: ONE, variables: { id }, operationName: 'PersonalClient' });
+}
+
+export function manyClientsBody(ids: readonly string[]): string {
+  return JSON.stringify({ query: MANY, variables: { ids }, operationName: 'PersonalClients' });
+}
+
+/** True when a GraphQL response body carries no errors (autocannon counts the rest as mismatches). */
+export function hasNoErrors(body: string): boolean {
+  return !body.includes('"errors"');
+}

@@ -1,0 +1,133 @@
+/** The run's results as a console table and as BENCHMARKS.md. */
+import { cpus } from 'node:os';
+
+export interface Row {
+  scenario: string;
+  /** What was measured: 'gateway' or a baseline, e.g. 'bare Yoga (a)'. */
+  server: string;
+  reqPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Upstream GETs the sandbox saw per GraphQL request. */
+  getsPerRequest?: number;
+  tokenPosts?: number;
+  /** CPU time of the measured server's process per request, in µs. */
+  cpuMicrosPerRequest?: number;
+  /** Resident set size of the measured server's process, in MiB. */
+  rssMiB?: number;
+  /** e.g. '0.94× req/s of (a)'. */
+  vsBaseline?: string;
+}
+
+export interface Check {
+  scenario: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface ScenarioResult {
+  name: string;
+  rows: Row[];
+  checks: Check[];
+  notes: string[];
+}
+
+export const COLUMNS = [
+  'scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'GETs/req', 'token POSTs', 'RSS MiB', 'vs baseline',
+] as const;
+
+const num = (v: number | undefined, digits: number) => (v === undefined ? '' : v.toFixed(digits));
+
+export function rowCells(row: Row): string[] {
+  return [
+    row.scenario,
+    row.server,
+    row.reqPerSec === undefined ? '' : Math.round(row.reqPerSec).toString(),
+    num(row.p50Ms, 2),
+    num(row.p99Ms, 2),
+    num(row.cpuMicrosPerRequest, 0),
+    row.getsPerRequest === undefined ? '' : row.getsPerRequest.toFixed(row.getsPerRequest >= 10 ? 0 : 3),
+    row.tokenPosts === undefined ? '' : String(row.tokenPosts),
+    num(row.rssMiB, 0),
+    row.vsBaseline ?? '',
+  ];
+}
+
+export function checkCells(check: Check): string[] {
+  return [check.scenario, check.target, check.measured, check.pass ? 'PASS' : 'MISS'];
+}
+
+/** Fixed-width text for the console. */
+export function textTable(header: readonly string[], rows: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function markdownTable(header: readonly string[], rows: readonly string[][]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function consoleReport(results: readonly ScenarioResult[]): string {
+  return [
+    textTable(COLUMNS, results.flatMap((r) => r.rows.map(rowCells))),
+    '',
+    textTable(['scenario', 'target', 'measured', 'result'], results.flatMap((r) => r.checks.map(checkCells))),
+  ].join('\n');
+}
+
+export interface Machine {
+  cpuCount: number;
+  cpuModel: string;
+  node: string;
+  date: string;
+}
+
+export function describeMachine(now = new Date()): Machine {
+  const list = cpus();
+  return { cpuCount: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', node: process.version, date: now.toISOString() };
+}
+
+export interface MarkdownInput {
+  machine: Machine;
+  command: string;
+  settings: Record<string, string | number>;
+  results: readonly ScenarioResult[];
+  /** Free text about the run: load on the machine, anything odd. */
+  remarks: string[];
+}
+
+export function markdownReport(input: MarkdownInput): string {
+  const { machine, results } = input;
+  const checks = results.flatMap((r) => r.checks);
+  const passed = checks.filter((c) => c.pass).length;
+  return [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts). Every figure comes from one run in which the gateway and its',
+    'baselines ran on the same machine, each server in its own Node process, the load generator',
+    '(autocannon) in the harness process. Throughput and latency figures are medians of interleaved rounds.',
+    '',
+    `- machine: ${machine.cpuCount} × ${machine.cpuModel}`,
+    `- Node: ${machine.node}`,
+    `- date: ${machine.date}`,
+    `- command: \`${input.command}\``,
+    `- settings: ${Object.entries(input.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    '',
+    '## Results',
+    '',
+    markdownTable(COLUMNS, results.flatMap((r) => r.rows.map(rowCells))),
+    '',
+    `## Targets (${passed} of ${checks.length} met)`,
+    '',
+    markdownTable(['scenario', 'target', 'measured', 'result'], checks.map(checkCells)),
+    '',
+    '## Notes',
+    '',
+    ...results.flatMap((r) => r.notes.map((n) => `- ${r.name}: ${n}`)),
+    ...input.remarks.map((r) => `- ${r}`),
+    '',
+  ].join('\n');
+}

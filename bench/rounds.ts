@@ -1,0 +1,80 @@
+/**
+ * Runs targets in interleaved rounds (A B A B …) so machine noise hits every target alike, and
+ * attributes the sandbox's GET and token counters to the target whose run caused them.
+ */
+import type { BenchEnv } from './env.js';
+import { median, medianOf, runLoad, type LoadResult, type LoadSpec } from './load.js';
+import type { ChildServer } from './processes.js';
+
+export interface RoundTarget {
+  name: string;
+  spec: LoadSpec;
+  /** The process under load, for its CPU time per request. */
+  server?: ChildServer;
+}
+
+export interface Measured {
+  /** Medians over rounds. */
+  load: LoadResult;
+  rounds: LoadResult[];
+  /** Upstream GETs and token POSTs the sandbox saw during this target's runs. */
+  gets: number;
+  tokenPosts: number;
+  /**
+   * Median over rounds of the server process's CPU time per completed request, in µs. Less
+   * sensitive than req/s to other work on the machine; undefined without `server`.
+   */
+  cpuMicrosPerRequest: number | undefined;
+}
+
+/** Unmeasured load on each target for `seconds`, so JIT, pools and caches are warm. */
+export async function warmUp(env: BenchEnv, targets: readonly RoundTarget[], seconds: number): Promise<void> {
+  if (seconds <= 0) return;
+  for (const target of targets) {
+    const { amount: _amount, ...spec } = target.spec;
+    await runLoad({ ...spec, seconds });
+  }
+  await env.settle();
+}
+
+export async function measureRounds(
+  env: BenchEnv,
+  targets: readonly RoundTarget[],
+  rounds = env.options.rounds,
+  seconds = env.options.roundSeconds,
+): Promise<Record<string, Measured>> {
+  const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; gets: number; tokenPosts: number }> = {};
+  for (const t of targets) acc[t.name] = { rounds: [], cpu: [], gets: 0, tokenPosts: 0 };
+  for (let round = 0; round < Math.max(1, rounds); round += 1) {
+    for (const target of targets) {
+      const before = await env.stats();
+      const cpuBefore = await target.server?.cpuMicros();
+      const result = await runLoad({ ...target.spec, seconds });
+      await env.settle();
+      const cpuAfter = await target.server?.cpuMicros();
+      const after = await env.stats();
+      const entry = acc[target.name];
+      if (entry === undefined) continue;
+      entry.rounds.push(result);
+      if (cpuBefore !== undefined && cpuAfter !== undefined) entry.cpu.push((cpuAfter - cpuBefore) / Math.max(1, result.requests));
+      entry.gets += after.apiGets - before.apiGets;
+      entry.tokenPosts += after.tokenRequests - before.tokenRequests;
+    }
+  }
+  const out: Record<string, Measured> = {};
+  for (const [name, { rounds: r, cpu, gets, tokenPosts }] of Object.entries(acc)) {
+    out[name] = { load: medianOf(r), rounds: r, gets, tokenPosts, cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined };
+  }
+  return out;
+}
+
+export function need(m: Record<string, Measured>, name: string): Measured {
+  const found = m[name];
+  if (found === undefined) throw new Error(`no measurement for ${name}`);
+  return found;
+}
+
+/** Failed requests of every kind: connection errors, timeouts, non-2xx, GraphQL errors. */
+export function errorsOf(x: Measured): number {
+  return x.load.errors + x.load.non2xx + x.load.mismatches;
+}

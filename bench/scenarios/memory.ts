@@ -1,0 +1,88 @@
+/**
+ * memory: many distinct ids through the cache, whose bound (CACHE_MAX_ENTRIES) must keep the
+ * process flat. `personalClients` batches of 100 ids, upstream latency 0 to keep the run short;
+ * the gateway's RSS is sampled after the first ids and at the end.
+ * Target: RSS at the end within 20% of RSS after the first sample.
+ */
+import type { BenchEnv } from '../env.js';
+import { gatewayDefaults } from '../env.js';
+import { IdSequence } from '../ids.js';
+import { runLoad, type LoadResult } from '../load.js';
+import { GRAPHQL_HEADERS, hasNoErrors, manyClientsBody } from '../queries.js';
+import type { ScenarioResult } from '../report.js';
+
+export const MEMORY_GROWTH_LIMIT = 1.2;
+const IDS_PER_QUERY = 100;
+/** Few enough that the upstream queue (UPSTREAM_MAX_QUEUE) never overflows: 4 × 100 ids queued at most. */
+const CONNECTIONS = 4;
+
+export async function memoryScenario(env: BenchEnv): Promise<ScenarioResult> {
+  const { options } = env;
+  const cacheMax = gatewayDefaults().CACHE_MAX_ENTRIES;
+  const ids = new IdSequence(env.poolSize);
+  await env.setLatency(0);
+  const gateway = await env.startGateway('memory');
+  try {
+    const phase = (count: number): Promise<LoadResult> =>
+      runLoad({
+        url: gateway.url,
+        headers: GRAPHQL_HEADERS,
+        nextBody: () => manyClientsBody(ids.take(IDS_PER_QUERY)),
+        connections: CONNECTIONS,
+        amount: Math.max(1, Math.round(count / IDS_PER_QUERY)),
+        verifyBody: hasNoErrors,
+      });
+    await env.resetStats();
+    const started = performance.now();
+    const first = await phase(options.memorySampleAfter);
+    const rssFirst = await gateway.rss();
+    const cacheFirst = await gateway.call<number>('cacheSize');
+    const rest = await phase(options.memoryIds - options.memorySampleAfter);
+    const rssEnd = await gateway.rss();
+    const cacheEnd = await gateway.call<number>('cacheSize');
+    const seconds = (performance.now() - started) / 1000;
+    const stats = await env.stats();
+    const queries = first.requests + rest.requests;
+    const errors = [first, rest].reduce((n, r) => n + r.errors + r.non2xx + r.mismatches, 0);
+    const growth = rssEnd / rssFirst;
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+    return {
+      name: 'memory',
+      rows: [
+        {
+          scenario: `memory (${Math.round(stats.apiGets / 1000)}k ids)`,
+          server: 'gateway',
+          reqPerSec: queries / seconds,
+          p50Ms: rest.p50Ms,
+          p99Ms: rest.p99Ms,
+          getsPerRequest: stats.apiGets / Math.max(1, queries),
+          tokenPosts: stats.tokenRequests,
+          rssMiB: rssEnd / 2 ** 20,
+          vsBaseline: `RSS ${growth.toFixed(2)}× of first sample`,
+        },
+      ],
+      checks: [
+        {
+          scenario: 'memory',
+          target: `RSS after ${options.memoryIds} ids ≤ ${MEMORY_GROWTH_LIMIT} × RSS after ${options.memorySampleAfter}`,
+          measured: `${mib(rssFirst)} → ${mib(rssEnd)} MiB (${growth.toFixed(2)}×); cache ${cacheFirst} → ${cacheEnd} entries`,
+          pass: growth <= MEMORY_GROWTH_LIMIT,
+        },
+        {
+          scenario: 'memory',
+          target: 'one GET per id, no errors',
+          measured: `${stats.apiGets} GETs for ${queries * IDS_PER_QUERY} ids; ${errors} failed queries`,
+          pass: stats.apiGets === queries * IDS_PER_QUERY && errors === 0,
+        },
+      ],
+      notes: [
+        `${IDS_PER_QUERY} ids per query, ${CONNECTIONS} connections, upstream latency 0 ms, CACHE_MAX_ENTRIES=${cacheMax}; ` +
+          `${(stats.apiGets / seconds).toFixed(0)} ids/s; req/s counts queries.`,
+      ],
+    };
+  } finally {
+    await gateway.close();
+    await env.setLatency(options.latencyMs);
+  }
+}
