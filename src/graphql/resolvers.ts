@@ -15,7 +15,7 @@ export function createResolvers(options: ResolverOptions) {
     Query: {
       personalClient(_: unknown, args: { id: string }, ctx: GatewayContext) {
         assertValidId(args.id);
-        return ctx.loaders.personalClient.load(args.id);
+        return ctx.loaders.personalClientById(args.id);
       },
       personalClients(_: unknown, args: { ids: string[] }, ctx: GatewayContext) {
         if (args.ids.length > options.maxIdsPerRequest) {
@@ -26,13 +26,13 @@ export function createResolvers(options: ResolverOptions) {
         }
         args.ids.forEach(assertValidId);
         // Errors stay at their index: graphql-js reports each as a field error, the rest is data.
-        return ctx.loaders.personalClient.loadMany(args.ids);
+        return ctx.loaders.personalClientsByIds(args.ids);
       },
     },
     PersonalClient: {
       __resolveReference(ref: { id: string }, ctx: GatewayContext) {
         assertValidId(ref.id);
-        return ctx.loaders.personalClient.load(ref.id);
+        return ctx.loaders.personalClientById(ref.id);
       },
       allowSourceCidr: (client: PersonalClient) => client.allowSourceCidr ?? [],
       scopedRoles: (client: PersonalClient) => client.scopedRoles ?? [],

@@ -1,4 +1,4 @@
-import type { ClientCache } from '../cache/client-cache.js';
+import type { CacheHit, ClientCache } from '../cache/client-cache.js';
 import type { SharedEntry } from '../cache/redis-cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
@@ -61,6 +61,25 @@ export class PersonalClientSource {
     if (this.#shared === undefined) return loadAll();
     // One Redis round trip for the whole batch, before any id goes upstream.
     return this.#shared.lookup(ctx.partition, ids, (id) => localKey(ctx.partition, id)).then(loadAll);
+  }
+
+  /**
+   * The fresh in-process entry for `id`, or undefined; counts nothing (see `countCached`).
+   * Synchronous, so a cached answer needs no promise and no loader batch.
+   */
+  peekFresh(id: string, ctx: LoadContext): CacheHit<PersonalClient> | undefined {
+    return this.#deps.cache.getFresh(localKey(ctx.partition, id));
+  }
+
+  /** Counts ids answered through `peekFresh` as `load` counts cache hits. */
+  countCacheHits(count: number, ctx: LoadContext): void {
+    for (let i = 0; i < count; i += 1) this.#deps.observer.cacheLookup('hit');
+    ctx.stats.cacheHits += count;
+  }
+
+  /** Reports ids answered through `peekFresh` in one tick as the loader batch they replace. */
+  countBatch(size: number): void {
+    this.#deps.observer.loaderBatch(size);
   }
 
   /** `fromRedis`: fresh entries the shared cache found for this batch. */
