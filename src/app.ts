@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { createYoga, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { apiBaseUrlFor, parseClientId } from './auth/client-id.js';
 import {
   createClientCredentialsTokenSource,
@@ -22,6 +22,7 @@ import { createObservability } from './observability/index.js';
 import type { Observer } from './observer.js';
 import type { PersonalClient } from './personal-client.js';
 import { createReadiness, type Readiness } from './readiness.js';
+import { useReadinessEndpoint } from './readiness-endpoint.js';
 import type { AttemptPolicy } from './upstream/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
@@ -138,10 +139,7 @@ export function createApp(deps: AppDeps): App {
     plugins: [
       ...security.plugins,
       ...observability.plugins,
-      useReadinessCheck({
-        endpoint: '/ready',
-        check: () => readiness.check(),
-      }),
+      useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
     ],
   });
 
