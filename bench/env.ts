@@ -86,7 +86,8 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
           ...env,
         },
       };
-      return track(profiled(spawnServer(name, spec), options.cpuProfDir));
+      // --expose-gc only adds the global gc(); the memory scenario samples after a full collection.
+      return track(profiled(spawnServer(name, spec, { execArgv: ['--expose-gc'] }), options.cpuProfDir));
     },
     startServer: (name, spec) => track(profiled(spawnServer(name, spec), options.cpuProfDir)),
     stats: () => sandbox.call<SandboxStats>('stats'),

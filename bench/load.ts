@@ -1,5 +1,7 @@
 /** One load run with autocannon (used as a library), reduced to the figures the report needs. */
 import autocannon from 'autocannon';
+import { runOpenLoop } from './open-loop.js';
+import { percentile } from './stats.js';
 
 export interface LoadSpec {
   /** Origin of the server under load, e.g. `http://127.0.0.1:1234`. */
@@ -20,7 +22,10 @@ export interface LoadSpec {
   seconds?: number;
   /** Requests to complete, then stop. */
   amount?: number;
-  /** Requests per second across all connections (open loop); unlimited when undefined. */
+  /**
+   * Requests per second, sent at an even pace by bench/open-loop.ts (not autocannon, whose rate
+   * mode bursts); unlimited (autocannon, closed loop) when undefined. Needs `seconds`.
+   */
   overallRate?: number;
   /** Bodies it returns false for are counted as `mismatches` (e.g. GraphQL errors). */
   verifyBody?: (body: string) => boolean;
@@ -42,6 +47,7 @@ export interface LoadResult {
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.overallRate !== undefined) return runOpenLoop({ ...spec, overallRate: spec.overallRate, seconds: spec.seconds ?? 10 });
   const { nextBody, nextPath, verifyBody } = spec;
   const request: autocannon.Request = {};
   if (nextBody !== undefined || nextPath !== undefined) {
@@ -61,7 +67,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     requests: [request],
     ...(spec.body !== undefined ? { body: spec.body } : {}),
     ...(spec.amount !== undefined ? { amount: spec.amount } : {}),
-    ...(spec.overallRate !== undefined ? { overallRate: spec.overallRate } : {}),
     ...(verifyBody !== undefined ? { verifyBody: (body: autocannon.Request['body']) => verifyBody(String(body)) } : {}),
   };
   const latencies: number[] = [];
@@ -81,32 +86,5 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     mismatches: result.mismatches,
-  };
-}
-
-/** Nearest-rank percentile of an ascending array; 0 when empty. */
-export function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-}
-
-export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 0.5);
-}
-
-/** Median of each figure over rounds; counts (errors, requests) are summed. */
-export function medianOf(results: readonly LoadResult[]): LoadResult {
-  const pick = (f: (r: LoadResult) => number) => median(results.map(f));
-  const sum = (f: (r: LoadResult) => number) => results.reduce((acc, r) => acc + f(r), 0);
-  return {
-    requests: sum((r) => r.requests),
-    seconds: sum((r) => r.seconds),
-    reqPerSec: pick((r) => r.reqPerSec),
-    p50Ms: pick((r) => r.p50Ms),
-    p99Ms: pick((r) => r.p99Ms),
-    maxMs: Math.max(0, ...results.map((r) => r.maxMs)),
-    errors: sum((r) => r.errors),
-    non2xx: sum((r) => r.non2xx),
-    mismatches: sum((r) => r.mismatches),
   };
 }

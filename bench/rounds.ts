@@ -3,7 +3,8 @@
  * attributes the sandbox's GET and token counters to the target whose run caused them.
  */
 import type { BenchEnv } from './env.js';
-import { median, medianOf, runLoad, type LoadResult, type LoadSpec } from './load.js';
+import { runLoad, type LoadResult, type LoadSpec } from './load.js';
+import { median, medianOf } from './stats.js';
 import type { ChildServer } from './processes.js';
 
 export interface RoundTarget {

@@ -45,7 +45,7 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
     const rate = Math.max(1, Math.round(saturation.reqPerSec * COLD_LOAD_FRACTION));
 
     const targets: RoundTarget[] = [
-      { name: 'gateway', spec: { ...gatewaySpec, overallRate: rate } },
+      { name: 'gateway', spec: { ...gatewaySpec, overallRate: rate }, server: gateway },
       { name: 'direct REST (c)', spec: { ...restSpec, overallRate: rate } },
     ];
     const m = await measureRounds(env, targets);
@@ -71,6 +71,7 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
           reqPerSec: gw.load.reqPerSec,
           p50Ms: gw.load.p50Ms,
           p99Ms: gw.load.p99Ms,
+          ...(gw.cpuMicrosPerRequest === undefined ? {} : { cpuMicrosPerRequest: gw.cpuMicrosPerRequest }),
           getsPerRequest: gw.gets / Math.max(1, gw.load.requests),
           tokenPosts: gw.tokenPosts,
           rssMiB: rss / 2 ** 20,

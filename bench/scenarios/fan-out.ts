@@ -7,7 +7,7 @@
 import type { BenchEnv } from '../env.js';
 import { gatewayDefaults } from '../env.js';
 import { IdSequence } from '../ids.js';
-import { median } from '../load.js';
+import { median } from '../stats.js';
 import { GRAPHQL_HEADERS, hasNoErrors, manyClientsBody } from '../queries.js';
 import type { ScenarioResult } from '../report.js';
 
