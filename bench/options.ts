@@ -22,6 +22,11 @@ export interface BenchOptions {
   memoryIds: number;
   /** Ids after which the memory scenario takes its first RSS sample. @default 20_000 */
   memorySampleAfter: number;
+  /**
+   * Idle seconds before each memory sample: after sustained load V8 keeps freed heap reserved
+   * for a few seconds (RSS 440 MiB with 69 MiB used), then its memory reducer returns it. @default 8
+   */
+  memorySettleSeconds: number;
   /** Simultaneous requests for one uncached id in the herd scenario. @default 500 */
   herdRequests: number;
   /** Upstream latency during the herd, in ms: long enough that every request arrives while the one GET is out. @default 250 */
@@ -48,6 +53,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   churnSeconds: 5,
   memoryIds: 200_000,
   memorySampleAfter: 20_000,
+  memorySettleSeconds: 8,
   herdRequests: 500,
   herdLatencyMs: 250,
   logLevel: 'info',
@@ -66,6 +72,7 @@ export const BENCH_ENV = {
   BENCH_CHURN_SECONDS: 'churnSeconds',
   BENCH_MEMORY_IDS: 'memoryIds',
   BENCH_MEMORY_SAMPLE_AFTER: 'memorySampleAfter',
+  BENCH_MEMORY_SETTLE_SECONDS: 'memorySettleSeconds',
   BENCH_HERD_REQUESTS: 'herdRequests',
   BENCH_HERD_LATENCY_MS: 'herdLatencyMs',
 } as const satisfies Record<string, keyof BenchOptions>;

@@ -1,10 +1,12 @@
 /**
  * memory: many distinct ids through the cache, whose bound (CACHE_MAX_ENTRIES) must keep the
  * process flat. `personalClients` batches of 100 ids, upstream latency 0 to keep the run short;
- * the gateway's RSS is sampled after the first ids and at the end, each time after a full GC so
- * it counts what the process retains rather than how much garbage the last batch left.
+ * the gateway's RSS is sampled after the first ids and at the end, each time after the same idle
+ * settle and a full GC, so it counts what the process retains rather than garbage or heap V8 has
+ * freed but not yet returned to the OS.
  * Target: RSS at the end within 20% of RSS after the first sample.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { BenchEnv } from '../env.js';
 import { gatewayDefaults } from '../env.js';
 import { IdSequence } from '../ids.js';
@@ -25,6 +27,9 @@ export async function memoryScenario(env: BenchEnv): Promise<ScenarioResult> {
   const gateway = await env.startGateway('memory');
   const sample = async () => {
     const raw = await gateway.rss();
+    // A GC, then idle: V8's memory reducer returns freed heap pages during the idle period.
+    await gateway.call('gc');
+    await delay(options.memorySettleSeconds * 1000);
     return { raw, afterGc: await gateway.call<NodeJS.MemoryUsage>('gc'), cache: await gateway.call<number>('cacheSize') };
   };
   try {
@@ -85,8 +90,9 @@ export async function memoryScenario(env: BenchEnv): Promise<ScenarioResult> {
       ],
       notes: [
         `${IDS_PER_QUERY} ids per query, ${CONNECTIONS} connections, upstream latency 0 ms, CACHE_MAX_ENTRIES=${cacheMax}; ` +
-          `${(stats.apiGets / seconds).toFixed(0)} ids/s; req/s counts queries. RSS before the GCs: ` +
-          `${mib(a.raw)} and ${mib(b.raw)} MiB (garbage between collections, not retained).`,
+          `${(stats.apiGets / seconds).toFixed(0)} ids/s including ${2 * options.memorySettleSeconds} s of settling; ` +
+          `req/s counts queries. Samples follow a full GC, ${options.memorySettleSeconds} s idle and another GC; RSS right ` +
+          `after the load was ${mib(a.raw)} and ${mib(b.raw)} MiB (garbage and reserved heap, not retained).`,
       ],
     };
   } finally {
