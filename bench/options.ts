@@ -23,8 +23,8 @@ export interface BenchOptions {
   /** Ids after which the memory scenario takes its first RSS sample. @default 20_000 */
   memorySampleAfter: number;
   /**
-   * Idle seconds before each memory sample: after sustained load V8 keeps freed heap reserved
-   * for a few seconds (RSS 440 MiB with 69 MiB used), then its memory reducer returns it. @default 8
+   * Idle seconds over which each memory sample is read: after sustained load V8 keeps freed heap
+   * reserved (RSS 440 MiB with 69 MiB used) until its memory reducer returns it. @default 8
    */
   memorySettleSeconds: number;
   /** Simultaneous requests for one uncached id in the herd scenario. @default 500 */
