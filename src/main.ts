@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const server = await startServer(app.yoga, { host: config.HOST, port: config.PORT });
   const graphqlUrl = `${server.url}/graphql`;
   logger.info(
-    { url: graphqlUrl, mode: config.credentials.kind, graphiql: config.GRAPHIQL },
+    { url: graphqlUrl, mode: sandbox ? 'sandbox' : config.credentials.kind, graphiql: config.GRAPHIQL },
     `c1-gateway listening on ${graphqlUrl}`,
   );
   if (exampleIds.length > 0) {
