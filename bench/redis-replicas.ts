@@ -11,12 +11,13 @@
  * cost on the same cores; compare the figures of one run with each other, not across machines.
  */
 import { once } from 'node:events';
+import { appendFileSync, existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { noopObserver } from '../src/observer.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
-import { startRedisServer, type TestRedis } from '../test/helpers/redis-server.js';
+import { redisAvailable, startRedisServer, type TestRedis } from '../test/helpers/redis-server.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const REQUESTS = num('BENCH_REQUESTS', 2_000);
@@ -157,7 +158,41 @@ async function hotPathScenario(sandbox: Sandbox, redis: TestRedis, ids: string[]
   }
 }
 
+const lines: string[] = [];
+/** Prints a report line and keeps it for BENCHMARKS.md. */
+function say(line: string): void {
+  console.log(line);
+  lines.push(...line.split('\n'));
+}
+
+/**
+ * Appends this run's report to the Markdown file `npm run bench` just wrote (BENCH_OUTPUT, default
+ * BENCHMARKS.md; '' writes nothing), so the two-replica figures sit beside the other scenarios.
+ */
+function appendToReport(): void {
+  const output = process.env['BENCH_OUTPUT'] ?? 'BENCHMARKS.md';
+  if (output.trim() === '' || !existsSync(output)) return;
+  const section = [
+    '',
+    '## Two replicas on one Redis (`bench/redis-replicas.ts`)',
+    '',
+    'Two gateways on one sandbox, requests alternating between them, without and then with a shared',
+    'Redis (`REDIS_URL`); then the cost of an in-process-cache miss served from Redis, as ratios from',
+    'the same run. Everything runs in one process on loopback.',
+    '',
+    '```',
+    ...lines.filter((l, i) => i > 0 || l !== ''),
+    '```',
+    '',
+  ];
+  appendFileSync(output, section.join('\n'));
+}
+
 async function main(): Promise<void> {
+  if (!redisAvailable()) {
+    console.log('redis-server is not on PATH: skipping the two-replica scenario (apt-get install redis-server)');
+    return;
+  }
   const redis = await startRedisServer();
   const sandbox = createSandbox({ latencyMs: LATENCY_MS });
   await sandbox.listen(0);
@@ -167,14 +202,14 @@ async function main(): Promise<void> {
   }
   const ids = sandbox.clients.slice(0, IDS).map((c) => c.id ?? '');
   try {
-    console.log(`sandbox latency ${LATENCY_MS} ms, ${REQUESTS} requests over ${ids.length} ids, ${CONCURRENCY} in flight`);
+    say(`sandbox latency ${LATENCY_MS} ms, ${REQUESTS} requests over ${ids.length} ids, ${CONCURRENCY} in flight`);
     const without = await replicasScenario(sandbox, ids, {});
     await redis.admin.flushall();
     const withRedis = await replicasScenario(sandbox, ids, { REDIS_URL: redis.url });
-    console.log('\ntwo replicas, requests alternating between them');
-    console.log('mode                 upstream GETs   per 1,000 req   token requests   req/s   failures   L2 events');
+    say('\ntwo replicas, requests alternating between them');
+    say('mode                 upstream GETs   per 1,000 req   token requests   req/s   failures   L2 events');
     for (const [name, r] of [['in-process only', without], ['shared Redis', withRedis]] as const) {
-      console.log(
+      say(
         `${name.padEnd(20)} ${String(r.apiGets).padStart(13)}   ${r.getsPer1000.toFixed(1).padStart(13)}` +
           `   ${String(r.tokenRequests).padStart(14)}   ${r.reqPerSec.toFixed(0).padStart(5)}   ${String(r.failures).padStart(8)}` +
           `   ${show(r.events)}`,
@@ -183,23 +218,24 @@ async function main(): Promise<void> {
 
     await redis.admin.flushall();
     const hot = await hotPathScenario(sandbox, redis, ids);
-    console.log(`\nhot path, one replica, best of ${HOT_ROUNDS} interleaved rounds of ${HOT_REQUESTS} requests`);
-    console.log(`in-process hit          ${hot.lruHit.reqPerSec.toFixed(0).padStart(6)} req/s`);
-    console.log(
+    say(`\nhot path, one replica, best of ${HOT_ROUNDS} interleaved rounds of ${HOT_REQUESTS} requests`);
+    say(`in-process hit          ${hot.lruHit.reqPerSec.toFixed(0).padStart(6)} req/s`);
+    say(
       `in-process miss, Redis hit ${hot.redisHit.reqPerSec.toFixed(0).padStart(3)} req/s` +
         `  = ${(hot.redisHit.reqPerSec / hot.lruHit.reqPerSec).toFixed(2)} x the in-process hit` +
         `  (${hot.events.get('l2Lookup:hit') ?? 0} Redis hits, ${hot.getsDuringCacheRuns} upstream GETs; ${show(hot.events)})`,
     );
-    console.log(
+    say(
       `in-process miss, C1 (${LATENCY_MS} ms) ${hot.c1.reqPerSec.toFixed(0).padStart(5)} req/s` +
         `  = ${(hot.c1.reqPerSec / hot.lruHit.reqPerSec).toFixed(2)} x the in-process hit`,
     );
     const micros = (run: Run) => 1e6 / run.reqPerSec;
-    console.log(
+    say(
       `one request at a time: in-process hit ${micros(hot.lruSerial).toFixed(0)} µs, Redis hit ` +
         `${micros(hot.redisSerial).toFixed(0)} µs per request (+${(micros(hot.redisSerial) - micros(hot.lruSerial)).toFixed(0)} µs)`,
     );
-    if (hot.failures > 0) console.log(`(${hot.failures} failed requests in the hot-path runs)`);
+    if (hot.failures > 0) say(`(${hot.failures} failed requests in the hot-path runs)`);
+    appendToReport();
   } finally {
     await sandbox.close();
     await redis.close();
