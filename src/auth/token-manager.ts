@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import { runOnce, type AttemptPolicy } from '../upstream/attempt-policy.js';
 import { decodeClientSecret, parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
-import { abortable } from './abortable.js';
+import { abortable } from '../abortable.js';
 import { requestToken } from './token-request.js';
 import { closedError } from './token-source.js';
 import type { TokenSource } from './token-source.js';

@@ -1,3 +1,4 @@
+import { abortable } from '../abortable.js';
 import { GatewayError } from '../errors.js';
 
 /**
@@ -5,22 +6,7 @@ import { GatewayError } from '../errors.js';
  * (for example a shared in-flight fetch started by another request with a later deadline).
  */
 export function raceDeadline<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(deadlineError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(deadlineError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
+  return abortable(promise, signal, deadlineError);
 }
 
 export function deadlineError(): GatewayError {
