@@ -1,5 +1,10 @@
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { AppDeps } from '../../src/app.js';
+import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+
+/** The id whose GETs answer 503 in `startBehindFailingUpstream`. */
+export const FAILING_ID = '2Fa1L1ngC1ient000000000000';
 
 const FORWARDED = ['accept', 'authorization', 'content-type', 'x-request-id'];
 
@@ -28,4 +33,33 @@ export function startFailingUpstream(sandbox: Sandbox, failingIds: readonly stri
       body: await response.text(),
     };
   });
+}
+
+export interface FailingSetup {
+  gw: TestGateway;
+  sandbox: Sandbox;
+  upstream: ScriptedServer;
+}
+
+/**
+ * A sandbox, the failing front for FAILING_ID, and a gateway pointed at the front (no retries, so
+ * each failure is one attempt). Every part's close is pushed onto `closers`, in start order.
+ */
+export async function startBehindFailingUpstream(
+  closers: (() => Promise<void>)[],
+  options: { env?: Record<string, string>; deps?: Partial<Omit<AppDeps, 'config'>>; clock?: () => number } = {},
+): Promise<FailingSetup> {
+  const { clock } = options;
+  const sandbox = createSandbox(clock ? { clock } : {});
+  await sandbox.listen(0);
+  closers.push(() => sandbox.close());
+  const upstream = await startFailingUpstream(sandbox, [FAILING_ID]);
+  closers.push(() => upstream.close());
+  const gw = await startGateway({
+    sandbox,
+    env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0', ...options.env },
+    deps: { ...options.deps, ...(clock ? { clock } : {}) },
+  });
+  closers.push(() => gw.close());
+  return { gw, sandbox, upstream };
 }

@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { createSandbox, SAMPLE_CLIENT_ID, type Sandbox } from '../../src/sandbox/index.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import type { ScriptedServer } from '../helpers/scripted-server.js';
-import { startFailingUpstream } from './failing-upstream.js';
+import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import { FAILING_ID, startBehindFailingUpstream } from './failing-upstream.js';
 
-const FAILING_ID = '2Fa1L1ngC1ient000000000000';
 
 type Line = Record<string, unknown>;
 
@@ -32,18 +30,7 @@ describe('request logs and request ids', () => {
 
   async function start(env: Record<string, string> = {}) {
     const logs = captureLogs();
-    const sandbox: Sandbox = createSandbox();
-    await sandbox.listen(0);
-    closers.push(() => sandbox.close());
-    const upstream: ScriptedServer = await startFailingUpstream(sandbox, [FAILING_ID]);
-    closers.push(() => upstream.close());
-    const gw: TestGateway = await startGateway({
-      sandbox,
-      env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0', ...env },
-      deps: { logger: logs.logger },
-    });
-    closers.push(() => gw.close());
-    return { gw, sandbox, upstream, logs };
+    return { ...(await startBehindFailingUpstream(closers, { env, deps: { logger: logs.logger } })), logs };
   }
 
   async function post(gw: TestGateway, query: string, headers: Record<string, string> = {}) {

@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSandbox, MISSING_CLIENT_ID, SAMPLE_CLIENT_ID, type Sandbox } from '../../src/sandbox/index.js';
-import type { ScriptedServer } from '../helpers/scripted-server.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startFailingUpstream } from './failing-upstream.js';
+import { MISSING_CLIENT_ID, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import { FAILING_ID, startBehindFailingUpstream } from './failing-upstream.js';
 import { seriesValue } from './prometheus-text.js';
 
-const FAILING_ID = '2Fa1L1ngC1ient000000000000';
 const ROUTE = '/api/v1/iam/personal_clients/{id}';
 const T0 = 1_800_000_000_000;
 
@@ -16,18 +14,7 @@ describe('GET /metrics', () => {
   });
 
   async function start(env: Record<string, string> = {}, clock?: () => number) {
-    const sandbox: Sandbox = createSandbox(clock ? { clock } : {});
-    await sandbox.listen(0);
-    closers.push(() => sandbox.close());
-    const upstream: ScriptedServer = await startFailingUpstream(sandbox, [FAILING_ID]);
-    closers.push(() => upstream.close());
-    const gw: TestGateway = await startGateway({
-      sandbox,
-      env: { C1_API_URL: upstream.origin, UPSTREAM_RETRIES: '0', ...env },
-      ...(clock ? { deps: { clock } } : {}),
-    });
-    closers.push(() => gw.close());
-    return gw;
+    return (await startBehindFailingUpstream(closers, { env, ...(clock ? { clock } : {}) })).gw;
   }
 
   async function scrape(gw: TestGateway): Promise<{ status: number; type: string | null; text: string }> {
