@@ -26,8 +26,8 @@ export function httpEdgeYogaOptions(options: HttpEdgeOptions): EdgeYogaOptions {
   return {
     cors: corsFor(options.corsOrigins),
     batching: options.batchingLimit > 0 ? { limit: options.batchingLimit } : false,
-    // Yoga checks Content-Length first and also counts streamed (chunked) bodies as they arrive.
-    maxRequestBodySize: options.maxRequestBytes,
+    // Enforced by useRequestBodyLimit (see body-limit.ts), which skips Yoga's per-request stream.
+    maxRequestBodySize: false,
   };
 }
 

@@ -7,6 +7,7 @@ import { useReadinessCheck, type Plugin } from 'graphql-yoga';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { useRequestBodyLimit } from './body-limit.js';
 import { callerAuthEnabled, useCallerAuth, type CallerAuthOptions } from './caller-auth.js';
 import { useFanOutCap } from './fan-out-cap.js';
 import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
@@ -66,6 +67,7 @@ export function createSecurity({ config, logger, clock }: SecurityDeps): Securit
       blockFieldSuggestions: config.NODE_ENV !== 'development',
     }),
     useFanOutCap({ maxFetches: config.MAX_UPSTREAM_FETCHES_PER_OPERATION }),
+    useRequestBodyLimit(config.MAX_REQUEST_BYTES),
   );
 
   return {

@@ -97,6 +97,23 @@ describe('the HTTP edge with default settings', () => {
     expect(streamed.status).toBe(413);
   });
 
+  it('answers a body just under MAX_REQUEST_BYTES, declared or streamed, with data', async () => {
+    const pad = 'x'.repeat(100 * 1024 - 200);
+    const fits = JSON.stringify({ query: '{ __typename }', variables: { pad } });
+    expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(102_400);
+    const declared = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: fits });
+    expect(await declared.json()).toEqual({ data: { __typename: 'Query' } });
+    const chunks = [fits.slice(0, 50_000), fits.slice(50_000)];
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body, duplex: 'half' } as RequestInit);
+    expect(await streamed.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
   it('turns batched operations away unless BATCHING_LIMIT is set', async () => {
     const res = await fetch(`${gw.url}/graphql`, { ...JSON_POST, body: `[${TYPENAME},${TYPENAME}]` });
     expect(res.status).toBeGreaterThanOrEqual(400);
