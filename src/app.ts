@@ -17,7 +17,7 @@ import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js
 import { buildSchema } from './graphql/schema.js';
 import { createLimiter } from './loading/limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
-import type { Logger } from './logger.js';
+import { yogaLogging, type Logger } from './logger.js';
 import { createObservability } from './observability/index.js';
 import type { Observer } from './observer.js';
 import type { PersonalClient } from './personal-client.js';
@@ -128,14 +128,7 @@ export function createApp(deps: AppDeps): App {
       isDev: config.NODE_ENV === 'development',
       maskError: createMaskError({ onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') }),
     },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      // Yoga logs every error it hands to maskError; the mask logs the unexpected ones itself,
-      // and expected ones (bad input, upstream codes) are not server errors.
-      error: (...args) => logger.debug(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(logger),
     plugins: [
       ...security.plugins,
       ...observability.plugins,

@@ -58,3 +58,18 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(base);
 }
+
+type LogArgs = unknown[];
+
+/**
+ * Yoga's log calls as pino lines. Yoga logs four debug lines per request, so the message is only
+ * built when its level is on. Yoga also logs every error it hands to maskError: the mask logs the
+ * unexpected ones itself, and expected ones (bad input, upstream codes) are not server errors, so
+ * Yoga's error lines go to debug.
+ */
+export function yogaLogging(logger: Logger) {
+  const at = (level: 'debug' | 'info' | 'warn') => (...args: LogArgs) => {
+    if (logger.isLevelEnabled(level)) logger[level](args.map(String).join(' '));
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('debug') };
+}

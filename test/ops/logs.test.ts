@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, yogaLogging } from '../../src/logger.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { FAILING_ID, startBehindFailingUpstream } from './failing-upstream.js';
@@ -152,5 +152,22 @@ describe('request logs and request ids', () => {
     const text = logs.text();
     expect(text).toContain('[redacted]');
     expect(text).not.toMatch(/leak-\d+/);
+  });
+
+  it("writes Yoga's lines at their level, builds no message for a level that is off, and demotes Yoga's error lines", () => {
+    const logs = captureLogs('info');
+    const yoga = yogaLogging(logs.logger);
+    let built = 0;
+    const arg = { toString: () => `built ${++built}` };
+    yoga.debug('parsing', arg);
+    yoga.error('masked', arg);
+    expect(built).toBe(0);
+    yoga.info('listening', arg);
+    yoga.warn('odd', arg);
+    expect(built).toBe(2);
+    expect(logs.lines().map((l) => [l['level'], l['msg']])).toEqual([
+      ['info', 'listening built 1'],
+      ['warn', 'odd built 2'],
+    ]);
   });
 });
