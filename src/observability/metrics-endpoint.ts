@@ -7,18 +7,20 @@ import type { Registry } from 'prom-client';
  */
 export function useMetricsEndpoint(registry: Registry, path = '/metrics'): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== path) return;
+    // Not async: every other request passes through here, and should not pay for a promise.
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== path) return undefined;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
-        return;
+        return undefined;
       }
-      const body = await registry.metrics();
-      endResponse(
-        new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
-          headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
-        }),
-      );
+      return registry.metrics().then((body) => {
+        endResponse(
+          new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+            headers: { 'content-type': registry.contentType, 'cache-control': 'no-store' },
+          }),
+        );
+      });
     },
   };
 }
