@@ -15,13 +15,17 @@ type ResolverMap = NonNullable<Extract<SubgraphModule, { resolvers?: unknown }>[
  * (a) The framework ceiling: Yoga's defaults, our SDL, no context, no loaders, no cache. `client`
  * is the gateway's own answer, so both serve the same bytes. Modules load here, not at the top,
  * so the node:http baseline's process does not carry them.
+ *
+ * With `bodyLimit`, (a′): the same, but with the request-body limit the gateway uses in place of
+ * Yoga's (security/body-limit.ts), so the two differ only by what the gateway adds.
  */
-export async function createBareYoga(client: PersonalClient): Promise<RequestListener> {
-  const [{ buildSubgraphSchema }, { parse }, { createYoga }, { loadTypeDefs }] = await Promise.all([
+export async function createBareYoga(client: PersonalClient, bodyLimit?: number): Promise<RequestListener> {
+  const [{ buildSubgraphSchema }, { parse }, { createYoga }, { loadTypeDefs }, { useRequestBodyLimit }] = await Promise.all([
     import('@apollo/subgraph'),
     import('graphql'),
     import('graphql-yoga'),
     import('../src/graphql/schema.js'),
+    import('../src/security/body-limit.js'),
   ]);
   const schema = buildSubgraphSchema([
     {
@@ -30,7 +34,8 @@ export async function createBareYoga(client: PersonalClient): Promise<RequestLis
     },
   ]);
   // Yoga's own request listener is what startServer hands requests to for the gateway too.
-  return createYoga({ schema, logging: false }) as unknown as RequestListener;
+  const limit = bodyLimit === undefined ? {} : { maxRequestBodySize: false as const, plugins: [useRequestBodyLimit(bodyLimit)] };
+  return createYoga({ schema, logging: false, ...limit }) as unknown as RequestListener;
 }
 
 /** (b) The Node ceiling: the same bytes the gateway answers with, from a bare request listener. */

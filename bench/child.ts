@@ -13,7 +13,7 @@ import { benchClientId } from './ids.js';
 export type ChildSpec =
   | { kind: 'sandbox'; latencyMs: number; poolSize: number }
   | { kind: 'gateway'; env: Record<string, string>; from: GatewayBuild }
-  | { kind: 'bare-yoga'; client: PersonalClient }
+  | { kind: 'bare-yoga'; client: PersonalClient; bodyLimit?: number }
   | { kind: 'node-http'; body: string };
 
 type Handler = (args: unknown[]) => unknown;
@@ -42,7 +42,7 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
     }
     case 'bare-yoga': {
       const { createBareYoga } = await import('./baselines.js');
-      return plain(await startServer(await createBareYoga(spec.client), { port: 0 }));
+      return plain(await startServer(await createBareYoga(spec.client, spec.bodyLimit), { port: 0 }));
     }
     case 'node-http': {
       const { createNodeHttpBaseline } = await import('./baselines.js');

@@ -3,7 +3,11 @@
  * First the gateway's saturation is found; then, at about half of it (open loop), the gateway and a
  * client calling the sandbox's REST endpoint directly (c) run interleaved at the same rate.
  * Target: gateway p99 ≤ direct REST p99 + 2 ms.
+ * For context, bare Yoga (a) answering a constant runs at the same rate too: the tail a Yoga
+ * server has on this machine at that load with no upstream work at all.
  */
+import type { PersonalClient } from '../../src/personal-client.js';
+import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { restTarget } from '../baselines.js';
 import type { BenchEnv } from '../env.js';
 import { IdSequence } from '../ids.js';
@@ -19,7 +23,16 @@ export const COLD_LOAD_FRACTION = 0.5;
 export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
   const { options } = env;
   const gateway = await env.startGateway('cold');
+  let yoga: Awaited<ReturnType<BenchEnv['startServer']>> | undefined;
   try {
+    yoga = await env.startServer('bare-yoga', { kind: 'bare-yoga', client: await sampleClient(gateway.url) });
+    const yogaSpec = {
+      url: yoga.url,
+      headers: GRAPHQL_HEADERS,
+      body: oneClientBody(SAMPLE_CLIENT_ID),
+      connections: options.connections,
+      verifyBody: hasNoErrors,
+    };
     // Fresh ids in order; the pool is many times the cache bound, so a wrapped id is a miss too.
     const ids = new IdSequence(env.poolSize);
     const gatewaySpec = {
@@ -39,7 +52,15 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
       connections: options.connections,
     };
 
-    await warmUp(env, [{ name: 'gateway', spec: gatewaySpec }, { name: 'rest', spec: restSpec }], options.warmupSeconds);
+    await warmUp(
+      env,
+      [
+        { name: 'gateway', spec: gatewaySpec },
+        { name: 'rest', spec: restSpec },
+        { name: 'yoga', spec: yogaSpec },
+      ],
+      options.warmupSeconds,
+    );
     const saturation = await runLoad({ ...gatewaySpec, seconds: options.roundSeconds });
     await env.settle();
     const rate = Math.max(1, Math.round(saturation.reqPerSec * COLD_LOAD_FRACTION));
@@ -47,10 +68,12 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
     const targets: RoundTarget[] = [
       { name: 'gateway', spec: { ...gatewaySpec, overallRate: rate }, server: gateway },
       { name: 'direct REST (c)', spec: { ...restSpec, overallRate: rate } },
+      { name: 'bare Yoga (a)', spec: { ...yogaSpec, overallRate: rate } },
     ];
     const m = await measureRounds(env, targets);
     const gw = need(m, 'gateway');
     const c = need(m, 'direct REST (c)');
+    const a = need(m, 'bare Yoga (a)');
     const rss = await gateway.rss();
     const overhead = gw.load.p99Ms - c.load.p99Ms;
     const inFlightSlack = options.connections * gw.rounds.length;
@@ -85,6 +108,14 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
           p99Ms: c.load.p99Ms,
           getsPerRequest: c.gets / Math.max(1, c.load.requests),
         },
+        {
+          scenario: `cold @ ${rate}/s`,
+          server: 'bare Yoga (a), no upstream',
+          reqPerSec: a.load.reqPerSec,
+          p50Ms: a.load.p50Ms,
+          p99Ms: a.load.p99Ms,
+          vsBaseline: `p99 ${signed(a.load.p99Ms - c.load.p99Ms)} ms vs (c)`,
+        },
       ],
       checks: [
         {
@@ -104,9 +135,24 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
       notes: [
         `upstream latency ${options.latencyMs} ms; saturation measured with ${options.connections} connections, ` +
           `then both sides at ${rate} req/s (open loop, ${options.connections} connections).`,
+        `cold: bare Yoga (a) at the same rate answers a constant with no upstream call: its p99 ` +
+          `(${a.load.p99Ms.toFixed(2)} ms, ${signed(a.load.p99Ms - c.load.p99Ms)} over (c)) is the tail the framework ` +
+          `alone shows here, on 2 cores shared with the sandbox and the load generator.`,
       ],
     };
   } finally {
-    await gateway.close();
+    await Promise.all([gateway.close(), yoga?.close()]);
   }
+}
+
+function signed(ms: number): string {
+  return `${ms >= 0 ? '+' : ''}${ms.toFixed(2)}`;
+}
+
+/** The gateway's answer for the sample id: bare Yoga's constant, so both serve the same bytes. */
+async function sampleClient(gatewayUrl: string): Promise<PersonalClient> {
+  const response = await fetch(`${gatewayUrl}/graphql`, { method: 'POST', headers: GRAPHQL_HEADERS, body: oneClientBody(SAMPLE_CLIENT_ID) });
+  const body = (await response.json()) as { data?: { personalClient?: PersonalClient } };
+  if (body.data?.personalClient == null) throw new Error(`cold: the gateway did not answer the sample id: ${JSON.stringify(body)}`);
+  return body.data.personalClient;
 }

@@ -3,7 +3,11 @@
  * 100 GETs, at most UPSTREAM_MAX_IN_FLIGHT at once, so the wall time is about
  * ceil(100 / cap) waves of upstream latency.
  * Target: exactly 100 GETs; wall time ≤ 1.2 × ceil(100 / cap) × latency.
+ * Baseline (c): the harness itself GETs 100 fresh ids from the sandbox, `cap` at a time, over a
+ * keep-alive pool: what the same fan-out costs with no gateway in between.
  */
+import { Agent } from 'undici';
+import { restTarget } from '../baselines.js';
 import type { BenchEnv } from '../env.js';
 import { gatewayDefaults } from '../env.js';
 import { IdSequence } from '../ids.js';
@@ -42,7 +46,9 @@ export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
       const stats = await env.stats();
       rounds.push({ ms, ok, gets: stats.apiGets, maxInFlight: stats.maxInFlightGets });
     }
+    const direct = await directFanOut(env, ids, cap, rounds.length);
     const wall = median(rounds.map((r) => r.ms));
+    const directWall = median(direct);
     const budget = FAN_OUT_SLACK * Math.ceil(FAN_OUT_IDS / cap) * options.latencyMs;
     const exact = rounds.every((r) => r.gets === FAN_OUT_IDS);
     const failed = rounds.filter((r) => !r.ok).length;
@@ -59,7 +65,18 @@ export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
           p99Ms: Math.max(...rounds.map((r) => r.ms)),
           getsPerRequest: median(rounds.map((r) => r.gets)),
           rssMiB: (await gateway.rss()) / 2 ** 20,
-          vsBaseline: `${(wall / (Math.ceil(FAN_OUT_IDS / cap) * options.latencyMs)).toFixed(2)}× ideal waves`,
+          vsBaseline:
+            `${(wall / (Math.ceil(FAN_OUT_IDS / cap) * options.latencyMs)).toFixed(2)}× ideal waves, ` +
+            `${(wall / directWall).toFixed(2)}× (c)`,
+        },
+        {
+          scenario: `fan-out (${FAN_OUT_IDS} ids)`,
+          server: 'direct REST (c)',
+          reqPerSec: 1000 / directWall,
+          p50Ms: directWall,
+          p99Ms: Math.max(...direct),
+          getsPerRequest: FAN_OUT_IDS,
+          vsBaseline: `${(directWall / (Math.ceil(FAN_OUT_IDS / cap) * options.latencyMs)).toFixed(2)}× ideal waves`,
         },
       ],
       checks: [
@@ -78,9 +95,42 @@ export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
       ],
       notes: [
         `one query at a time; p50 column is the median wall time, p99 the slowest; UPSTREAM_MAX_IN_FLIGHT=${cap}.`,
+        `(c): the harness GETs ${FAN_OUT_IDS} fresh ids straight from the sandbox, ${cap} at a time on a warm ` +
+          `keep-alive pool, ${direct.length} times; its median ${directWall.toFixed(1)} ms is the floor any gateway ` +
+          `adds to here (ideal waves: ${Math.ceil(FAN_OUT_IDS / cap)} × ${options.latencyMs} ms).`,
       ],
     };
   } finally {
     await gateway.close();
+  }
+}
+
+/** Baseline (c): wall times of `times` direct fan-outs of fresh ids, `cap` GETs in flight. */
+async function directFanOut(env: BenchEnv, ids: IdSequence, cap: number, times: number): Promise<number[]> {
+  const rest = restTarget(env.sandbox.url, await env.sandbox.call<string>('issueToken'));
+  const agent = new Agent({ connections: cap });
+  const origin = new URL(rest.url).origin;
+  const once = async (): Promise<number> => {
+    const batch = ids.take(FAN_OUT_IDS);
+    const started = performance.now();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        const id = batch[next++] as string;
+        const response = await agent.request({ origin, path: rest.pathFor(id), method: 'GET', headers: rest.headers });
+        await response.body.json();
+        if (response.statusCode !== 200) throw new Error(`fan-out (c): the sandbox answered ${response.statusCode}`);
+      }
+    };
+    await Promise.all(Array.from({ length: cap }, worker));
+    return performance.now() - started;
+  };
+  try {
+    for (let i = 0; i < 3; i += 1) await once(); // warm-up: sockets and JIT
+    const walls: number[] = [];
+    for (let i = 0; i < times; i += 1) walls.push(await once());
+    return walls;
+  } finally {
+    await agent.close();
   }
 }

@@ -1,8 +1,11 @@
 /**
  * hot: one cached id, many connections: what a frontend page render costs. The gateway against
- * (a) bare Yoga with the same schema and (b) plain node:http with the same bytes.
- * Target: gateway req/s ≥ 0.9 × (a).
+ * (a) bare Yoga with the same schema, (a′) the same with the gateway's request-body limit in place
+ * of Yoga's, and (b) plain node:http with the same bytes.
+ * Target: gateway req/s ≥ 0.9 × (a). Against (a′) the ratio is what the gateway's own features
+ * (context, loaders, cache, logs, metrics, limits) cost, with the framework configured alike.
  */
+import { loadConfig } from '../../src/config.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { PersonalClient } from '../../src/personal-client.js';
 import type { BenchEnv } from '../env.js';
@@ -11,6 +14,7 @@ import type { Row, ScenarioResult } from '../report.js';
 import { errorsOf, measureRounds, need, warmUp, type Measured, type RoundTarget } from '../rounds.js';
 
 export const HOT_RATIO_TARGET = 0.9;
+const TUNED = "bare Yoga, gateway's body limit (a′)";
 
 export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
   const { options } = env;
@@ -22,25 +26,30 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
     // and its data is bare Yoga's constant (lists already non-null, as the schema requires).
     const gatewayBytes = await post(gateway.url, body);
     const client = (JSON.parse(gatewayBytes) as { data: { personalClient: PersonalClient } }).data.personalClient;
-    const [yoga, node] = await Promise.all([
+    const [yoga, tunedYoga, node] = await Promise.all([
       env.startServer('bare-yoga', { kind: 'bare-yoga', client }),
+      env.startServer('bare-yoga-body-limit', { kind: 'bare-yoga', client, bodyLimit: loadConfig({}).MAX_REQUEST_BYTES }),
       env.startServer('node-http', { kind: 'node-http', body: gatewayBytes }),
     ]);
-    servers.push(yoga, node);
+    servers.push(yoga, tunedYoga, node);
     const yogaBytes = await post(yoga.url, body);
 
     const spec = (url: string) => ({ url, body, headers: GRAPHQL_HEADERS, connections: options.connections, verifyBody: hasNoErrors });
     const targets: RoundTarget[] = [
       { name: 'gateway', spec: spec(gateway.url), server: gateway },
       { name: 'bare Yoga (a)', spec: spec(yoga.url), server: yoga },
+      { name: TUNED, spec: spec(tunedYoga.url), server: tunedYoga },
       { name: 'node:http (b)', spec: spec(node.url), server: node },
     ];
     await warmUp(env, targets, options.warmupSeconds);
     const m = await measureRounds(env, targets);
     const gw = need(m, 'gateway');
     const a = need(m, 'bare Yoga (a)');
+    const a2 = need(m, TUNED);
     const b = need(m, 'node:http (b)');
     const ratio = gw.load.reqPerSec / a.load.reqPerSec;
+    const ownRatio = gw.load.reqPerSec / a2.load.reqPerSec;
+    const ownCpuRatio = (a2.cpuMicrosPerRequest ?? NaN) / (gw.cpuMicrosPerRequest ?? NaN);
     // CPU per request is the capacity ratio when the server is CPU-bound, and steadier on a busy machine.
     const cpuRatio = (a.cpuMicrosPerRequest ?? NaN) / (gw.cpuMicrosPerRequest ?? NaN);
     const rss = await Promise.all(servers.map((s) => s.rss()));
@@ -59,9 +68,15 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
     return {
       name: 'hot',
       rows: [
-        row('gateway', gw, rss[0], `${ratio.toFixed(2)}× req/s of (a), ${(gw.load.reqPerSec / b.load.reqPerSec).toFixed(2)}× of (b)`),
+        row(
+          'gateway',
+          gw,
+          rss[0],
+          `${ratio.toFixed(2)}× req/s of (a), ${ownRatio.toFixed(2)}× of (a′), ${(gw.load.reqPerSec / b.load.reqPerSec).toFixed(2)}× of (b)`,
+        ),
         row('bare Yoga (a)', a, rss[1], `${(a.load.reqPerSec / b.load.reqPerSec).toFixed(2)}× req/s of (b)`),
-        row('node:http (b)', b, rss[2]),
+        row(TUNED, a2, rss[2], `${(a2.load.reqPerSec / a.load.reqPerSec).toFixed(2)}× req/s of (a)`),
+        row('node:http (b)', b, rss[3]),
       ],
       checks: [
         {
@@ -81,6 +96,10 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
       ],
       notes: [
         `${options.connections} connections, ${options.rounds} interleaved rounds of ${options.roundSeconds} s per server.`,
+        `(a′) is bare Yoga with the gateway's request-body limit instead of Yoga's stream-per-request one ` +
+          `(src/security/body-limit.ts): against it, the gateway's own features (context, loaders, cache, ` +
+          `request log, metrics, query limits) cost ${ownOverheadMicros(gw, a2)} µs of CPU per request; ` +
+          `${ownRatio.toFixed(2)}× its req/s, ${ownCpuRatio.toFixed(2)}× by CPU per request.`,
         yogaBytes === gatewayBytes
           ? 'bare Yoga answers byte-for-byte the same body as the gateway.'
           : 'bare Yoga\'s body differs from the gateway\'s (see bench/baselines.ts).',
@@ -89,6 +108,11 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
   } finally {
     await Promise.all(servers.map((s) => s.close()));
   }
+}
+
+function ownOverheadMicros(gateway: Measured, tuned: Measured): string {
+  const diff = (gateway.cpuMicrosPerRequest ?? NaN) - (tuned.cpuMicrosPerRequest ?? NaN);
+  return Number.isNaN(diff) ? '?' : String(Math.round(diff));
 }
 
 async function post(origin: string, body: string): Promise<string> {

@@ -37,9 +37,9 @@ describe('benchmark harness', () => {
     expect(herd.checks[0]).toMatchObject({ pass: true, measured: expect.stringMatching(/^1 GET\(s\) for 1 herd\(s\) of 100; 0 errors$/) });
     expect(herd.rows[0]?.getsPerRequest).toBeCloseTo(1 / 100, 5);
 
-    // hot: the gateway and both baselines measured; the cached id costs no GET during the rounds.
+    // hot: the gateway and the baselines measured; the cached id costs no GET during the rounds.
     const hot = byName(results, 'hot');
-    expect(hot.rows.map((r) => r.server)).toEqual(['gateway', 'bare Yoga (a)', 'node:http (b)']);
+    expect(hot.rows.map((r) => r.server)).toEqual(['gateway', 'bare Yoga (a)', "bare Yoga, gateway's body limit (a′)", 'node:http (b)']);
     for (const row of hot.rows) {
       expect(row.reqPerSec).toBeGreaterThan(0);
       expect(row.cpuMicrosPerRequest).toBeGreaterThan(0);
