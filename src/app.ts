@@ -15,6 +15,7 @@ import { createContextFactory, type GatewayContext } from './graphql/context.js'
 import { createMaskError } from './graphql/errors.js';
 import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
 import { buildSchema } from './graphql/schema.js';
+import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
 import { createLimiter } from './loading/limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
 import { yogaLogging, type Logger } from './logger.js';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps): App {
 
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock });
+  const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
     context: createContextFactory({
@@ -117,6 +119,7 @@ export function createApp(deps: AppDeps): App {
       source,
       serviceTokens,
       deadlineMs: config.REQUEST_DEADLINE_MS,
+      deadlines,
       maxBatchSize: Math.max(config.MAX_UPSTREAM_FETCHES_PER_OPERATION, config.MAX_IDS_PER_REQUEST),
     }),
     graphqlEndpoint: '/graphql',
@@ -145,6 +148,7 @@ export function createApp(deps: AppDeps): App {
     beginShutdown: () => readiness.beginShutdown(),
     async close() {
       serviceTokens?.close();
+      deadlines.close();
       if (ownsDispatcher) await dispatcher.close();
       await redisLayer?.close();
     },

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { TokenSource } from '../auth/token-manager.js';
 import { createStaticTokenSource } from '../auth/token-manager.js';
 import { GatewayError } from '../errors.js';
+import type { DeadlineSignals } from '../loading/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
 import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';
 
@@ -20,6 +20,8 @@ export interface ContextDeps {
   serviceTokens: TokenSource | undefined;
   /** @default 10_000 — each GraphQL request's budget for all upstream work, in ms. */
   deadlineMs: number;
+  /** Where requests get their deadline signals (shared per slot of time). */
+  deadlines: DeadlineSignals;
   maxBatchSize: number;
   /** Reads (or generates) the request id; the HTTP edge owns the header. */
   requestIdOf?: (request: Request) => string;
@@ -33,7 +35,7 @@ export function createContextFactory(deps: ContextDeps) {
   const requestIdOf = deps.requestIdOf ?? defaultRequestId;
   return (initial: YogaInitialContext): GatewayContext => {
     const { tokens, partition } = credentialFor(initial.request, deps.serviceTokens);
-    const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, deps.deadlineMs);
+    const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, deps.deadlineMs, deps.deadlines);
     return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, deps.maxBatchSize) };
   };
 }
@@ -55,7 +57,7 @@ function credentialFor(request: Request, serviceTokens: TokenSource | undefined)
   return { tokens: createStaticTokenSource(token), partition };
 }
 
-/** One request's upstream context. The deadline timer starts lazily: cached answers never need it. */
+/** One request's upstream context. Its deadline signal is taken lazily: cached answers never need it. */
 class RequestLoad implements LoadContext {
   readonly stats = { upstreamCalls: 0, cacheHits: 0, staleServed: 0 };
   readonly #startedAt = performance.now();
@@ -66,14 +68,11 @@ class RequestLoad implements LoadContext {
     readonly tokens: TokenSource,
     readonly partition: string,
     readonly deadlineMs: number,
+    private readonly deadlines: DeadlineSignals,
   ) {}
 
   get signal(): AbortSignal {
-    if (this.#signal === undefined) {
-      this.#signal = AbortSignal.timeout(Math.max(1, Math.ceil(this.remainingMs())));
-      // Every upstream call of the request listens on this one signal (up to the fan-out cap).
-      setMaxListeners(0, this.#signal);
-    }
+    this.#signal ??= this.deadlines.signalAt(this.#startedAt + this.deadlineMs);
     return this.#signal;
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { abortable } from '../abortable.js';
 import { GatewayError } from '../errors.js';
 
@@ -11,4 +12,56 @@ export function raceDeadline<T>(promise: Promise<T>, signal: AbortSignal | undef
 
 export function deadlineError(): GatewayError {
   return new GatewayError('UPSTREAM_TIMEOUT', 'The request deadline passed while waiting for C1');
+}
+
+/**
+ * The slot for a deadline of `deadlineMs`: 1% of it, at most 50 ms. Deadlines are rounded up to a
+ * slot, so a request's deadline fires up to that much late, never early.
+ */
+export function deadlineSlotMs(deadlineMs: number): number {
+  return Math.min(50, Math.max(1, Math.floor(deadlineMs / 100)));
+}
+
+/**
+ * Abort signals for request deadlines, one per `slotMs` slot of time: every request whose deadline
+ * falls in the same slot shares one signal and one timer, which fires at the end of the slot.
+ * AbortSignal.timeout per request cost a signal, a timer and a GC registration on every cache miss
+ * (3% of its CPU), and each of those timers fired, deadline long moot, 10 s later.
+ * Times are on the `performance.now()` clock.
+ */
+export class DeadlineSignals {
+  readonly #slotMs: number;
+  readonly #slots = new Map<number, { controller: AbortController; timer: NodeJS.Timeout }>();
+
+  constructor(slotMs: number) {
+    this.#slotMs = slotMs;
+  }
+
+  /** A signal that aborts (with a TimeoutError, like AbortSignal.timeout) once `deadline` has passed. */
+  signalAt(deadline: number): AbortSignal {
+    const slot = Math.ceil(deadline / this.#slotMs);
+    const existing = this.#slots.get(slot);
+    if (existing !== undefined) return existing.controller.signal;
+    const controller = new AbortController();
+    // Every upstream call of every request in the slot listens on it (up to the fan-out cap each).
+    setMaxListeners(0, controller.signal);
+    const timer = setTimeout(() => {
+      this.#slots.delete(slot);
+      controller.abort(new DOMException('The request deadline passed', 'TimeoutError'));
+    }, Math.max(0, slot * this.#slotMs - performance.now()));
+    timer.unref();
+    this.#slots.set(slot, { controller, timer });
+    return controller.signal;
+  }
+
+  /** Pending slots (tests). */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** Stops every timer; signals not yet aborted never will be. */
+  close(): void {
+    for (const { timer } of this.#slots.values()) clearTimeout(timer);
+    this.#slots.clear();
+  }
 }
