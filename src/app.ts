@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps): App {
   const source = new PersonalClientSource({ api, cache, limiter, observer, shared: redisLayer?.shared });
 
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
-  const security = createSecurity({ config, logger, clock });
+  const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf });
   const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps): App {
     renderGraphiQL: renderGraphiQLOnce,
     maskedErrors: {
       isDev: config.NODE_ENV === 'development',
-      maskError: createMaskError({ onUnexpected: (error) => logger.error({ err: error }, 'unexpected error') }),
+      maskError: createMaskError({ onUnexpected: observability.noteUnexpected }),
     },
     logging: yogaLogging(logger),
     plugins: [

@@ -1,5 +1,4 @@
 import pino, { type Logger } from 'pino';
-import { currentRequestScope } from './observability/request-scope.js';
 
 export type { Logger } from 'pino';
 
@@ -48,11 +47,6 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
-    // Every line written while serving a request carries its id, whoever logs it.
-    mixin: () => {
-      const scope = currentRequestScope();
-      return scope === undefined ? {} : { requestId: scope.requestId };
-    },
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });

@@ -27,8 +27,8 @@ function locationOf(original: GraphQLError | undefined) {
 }
 
 export interface MaskOptions {
-  /** Called with every error that is masked, so it is logged once with its cause. */
-  onUnexpected: (error: unknown) => void;
+  /** Called with the cause of every error that is masked and what the client gets instead, so it is logged once. */
+  onUnexpected: (cause: unknown, masked: GraphQLError) => void;
 }
 
 /**
@@ -42,8 +42,9 @@ export function createMaskError(options: MaskOptions) {
     if (isGatewayError(cause)) return toGraphQLError(cause, original);
     if (isGraphQLErrorLike(cause) && typeof cause.extensions['code'] === 'string') return cause;
     if (original && original.originalError === undefined) return original; // parse/validation errors
-    options.onUnexpected(cause);
-    return new GraphQLError(message, { ...locationOf(original), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const masked = new GraphQLError(message, { ...locationOf(original), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    options.onUnexpected(cause, masked);
+    return masked;
   };
 }
 

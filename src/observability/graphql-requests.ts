@@ -1,4 +1,4 @@
-import { getOperationAST, type ExecutionResult } from 'graphql';
+import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestStats } from '../loading/personal-client-source.js';
 
@@ -26,6 +26,8 @@ export interface GraphQLRequestsOptions {
   requestIdOf(request: Request): string;
   /** Called once per GraphQL request, after its response is ready. Must not throw. */
   onRequestDone(summary: GraphQLRequestSummary): void;
+  /** Called with each error of a response (any path), and the request's id. Must not throw. */
+  onError?(error: GraphQLError, requestId: string): void;
 }
 
 interface Pending {
@@ -73,10 +75,10 @@ export function useGraphQLRequests(options: GraphQLRequestsOptions): Plugin {
     },
     onResultProcess({ request, result }) {
       const p = pending.get(request);
-      if (p === undefined) return;
       for (const r of Array.isArray(result) ? result : [result]) {
         if (Symbol.asyncIterator in r) continue; // streams report their own errors as they go
-        collectResult(p, r);
+        if (r.errors !== undefined && options.onError !== undefined) reportErrors(r.errors, options.requestIdOf(request), options.onError);
+        if (p !== undefined) collectResult(p, r);
       }
     },
     onResponse({ request, response }) {
@@ -91,6 +93,16 @@ export function useGraphQLRequests(options: GraphQLRequestsOptions): Plugin {
       }
     },
   };
+}
+
+function reportErrors(errors: readonly GraphQLError[], requestId: string, onError: (e: GraphQLError, id: string) => void): void {
+  for (const error of errors) {
+    try {
+      onError(error, requestId);
+    } catch {
+      // A failing log call must not fail the response.
+    }
+  }
 }
 
 function collectResult(p: Pending, result: ExecutionResult): void {

@@ -35,6 +35,11 @@ export interface Observability {
   requestIdOf(request: Request): string;
   /** This app's metrics registry, when metrics are enabled. */
   registry: Registry | undefined;
+  /**
+   * For the error mask: `cause` was masked as `masked`. It is logged, with the request's id, when
+   * `masked` goes out in a response (every response passes the request plugin's result hook).
+   */
+  noteUnexpected(cause: unknown, masked: object): void;
 }
 
 export function createObservability(options: ObservabilityOptions): Observability {
@@ -42,6 +47,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const requestIds = createRequestIds();
   const metrics = options.metricsEnabled ? createMetrics({ clock: options.clock }) : undefined;
   const requestLog = createRequestLog(logger);
+  const unexpected = new WeakMap<object, unknown>();
 
   const plugins: Plugin[] = [
     requestIds.plugin,
@@ -52,6 +58,12 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         requestLog(summary);
         metrics?.recordGraphQLRequest(summary);
       },
+      onError(error, requestId) {
+        if (!unexpected.has(error)) return;
+        const cause = unexpected.get(error);
+        unexpected.delete(error);
+        logger.error({ requestId, err: cause }, 'unexpected error');
+      },
     }),
   ];
   if (metrics) plugins.push(useMetricsEndpoint(metrics.registry));
@@ -61,5 +73,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     plugins,
     requestIdOf: requestIds.idOf,
     registry: metrics?.registry,
+    noteUnexpected: (cause, masked) => unexpected.set(masked, cause),
   };
 }

@@ -26,7 +26,7 @@ export interface CallerAuthOptions {
   /** @default systemClock — "now" for JWT expiry checks. */
   clock?: Clock;
   /** Told why a caller was refused (never the presented credential). */
-  onReject?: (reason: string) => void;
+  onReject?: (reason: string, request: Request) => void;
 }
 
 export const OPS_PATHS = ['/health', '/ready', '/metrics'];
@@ -103,7 +103,7 @@ export function useCallerAuth(options: CallerAuthOptions): Plugin {
       if (!opsRequireAuth && OPS_PATHS.includes(url.pathname)) return;
       const refusal = await authenticate(request);
       if (refusal === undefined) return;
-      options.onReject?.(refusal.reason);
+      options.onReject?.(refusal.reason, request);
       const body = {
         errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }],
       };

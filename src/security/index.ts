@@ -20,6 +20,8 @@ export interface SecurityDeps {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /** The request's id, for the line that says it was refused. */
+  requestIdOf?: (request: Request) => string;
 }
 
 export interface Security {
@@ -29,7 +31,7 @@ export interface Security {
   plugins: Plugin[];
 }
 
-export function createSecurity({ config, logger, clock }: SecurityDeps): Security {
+export function createSecurity({ config, logger, clock, requestIdOf }: SecurityDeps): Security {
   const auth: CallerAuthOptions = {
     routerSecret: config.ROUTER_SECRET,
     routerSecretHeader: config.ROUTER_SECRET_HEADER,
@@ -40,7 +42,8 @@ export function createSecurity({ config, logger, clock }: SecurityDeps): Securit
     requireBearer: config.credentials.kind === 'forward',
     opsEndpointsRequireAuth: config.OPS_ENDPOINTS_REQUIRE_AUTH,
     ...(clock === undefined ? {} : { clock }),
-    onReject: (reason) => logger.info({ reason }, 'caller refused: not authenticated'),
+    onReject: (reason, request) =>
+      logger.info({ ...(requestIdOf === undefined ? {} : { requestId: requestIdOf(request) }), reason }, 'caller refused: not authenticated'),
   };
   const edge: HttpEdgeOptions = {
     corsOrigins: config.CORS_ORIGINS,

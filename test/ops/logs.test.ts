@@ -60,9 +60,14 @@ describe('request logs and request ids', () => {
     expect(replaced.id).toMatch(/^[0-9a-f-]{36}$/);
 
     const lines = logs.lines();
-    // Everything above was logged while serving a request, so every line names one.
-    expect(lines.length).toBeGreaterThan(0);
-    expect(lines.filter((l) => typeof l['requestId'] !== 'string')).toEqual([]);
+    // Lines about one request name it; the others are about shared work (the token, Yoga's debug lines).
+    expect(lines.filter((l) => typeof l['requestId'] === 'string').map((l) => l['msg'])).toEqual([
+      'graphql request',
+      'upstream failure',
+      'graphql request',
+      'graphql request',
+      'graphql request',
+    ]);
 
     const requestLines = lines.filter((l) => l['msg'] === 'graphql request');
     expect(requestLines.map((l) => l['requestId'])).toEqual(['req-ok-1', 'req-fail-2', generated.id, replaced.id]);
@@ -169,5 +174,26 @@ describe('request logs and request ids', () => {
       ['info', 'listening built 1'],
       ['warn', 'odd built 2'],
     ]);
+  });
+
+  it('logs an unexpected error once, with its cause and the request id, while the client sees it masked', async () => {
+    const logs = captureLogs('info');
+    const { gw } = await startBehindFailingUpstream(closers, {
+      env: { UPSTREAM_RETRIES: '1' },
+      deps: {
+        logger: logs.logger,
+        // Retry jitter that throws, like a bug in the data path would: not an upstream error.
+        random: () => {
+          throw new Error('jitter exploded');
+        },
+      },
+    });
+    const failed = await post(gw, `query Boom { personalClient(id: "${FAILING_ID}") { id } }`, { 'x-request-id': 'req-boom' });
+
+    expect(JSON.stringify(failed.body)).toContain('INTERNAL_SERVER_ERROR');
+    expect(JSON.stringify(failed.body)).not.toContain('jitter exploded');
+    const unexpected = logs.lines().filter((l) => l['msg'] === 'unexpected error');
+    expect(unexpected).toEqual([expect.objectContaining({ level: 'error', requestId: 'req-boom' })]);
+    expect(JSON.stringify(unexpected[0]?.['err'])).toContain('jitter exploded');
   });
 });
