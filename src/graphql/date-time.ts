@@ -1,11 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-
-// RFC 3339 date-time: full date, 'T', time with optional fraction, then 'Z' or a numeric offset.
-const RFC3339 = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
-
-export function isRfc3339(value: string): boolean {
-  return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-}
+import { isRfc3339 } from '../rfc3339.js';
 
 function check(value: unknown): string {
   if (typeof value === 'string' && isRfc3339(value)) return value;
@@ -14,7 +8,11 @@ function check(value: unknown): string {
   });
 }
 
-/** RFC 3339 strings, validated, passed through unchanged (no precision lost to a Date round trip). */
+/**
+ * RFC 3339 strings, validated, passed through unchanged (no precision lost to a Date round trip).
+ * C1's timestamps are checked when its answer is decoded (upstream/decode.ts), so a bad one fails
+ * that fetch as UPSTREAM_BAD_RESPONSE and is never cached; serialize checks again, as a guard.
+ */
 export const DateTime = new GraphQLScalarType<string, string>({
   name: 'DateTime',
   serialize(value) {

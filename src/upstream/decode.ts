@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import type { PersonalClient } from '../personal-client.js';
+import { isRfc3339 } from '../rfc3339.js';
 
 const nullableString = z.string().nullish().transform((v) => v ?? null);
-// C1 emits unset timestamps as null or "" (the proto zero value); both mean "not set".
-const nullableDate = z.string().nullish().transform((v) => (v === '' || v == null ? null : v));
+// C1 emits unset timestamps as null or "" (the proto zero value); both mean "not set". A set one
+// must be RFC 3339: checked here, once per fetch, so a bad one is never cached or served.
+const nullableDate = z
+  .string()
+  .nullish()
+  .transform((v) => (v === '' || v == null ? null : v))
+  .refine((v) => v === null || isRfc3339(v), 'not an RFC 3339 date-time');
 const nullableList = z.array(z.string()).nullish().transform((v) => v ?? null);
 
 // Unknown fields are dropped (C1 may add fields); known ones must have the documented type.
