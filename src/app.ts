@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
+import { useHotDocumentJit } from './graphql/jit.js';
 import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
 import { buildSchema } from './graphql/schema.js';
 import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
@@ -135,6 +136,9 @@ export function createApp(deps: AppDeps): App {
     plugins: [
       ...security.plugins,
       ...observability.plugins,
+      useHotDocumentJit({
+        onCompileFailure: (_document, errors) => logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-jit could not compile a document; it runs on the standard executor'),
+      }),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
     ],
   });

@@ -15,7 +15,19 @@ const STATUS: Record<string, number> = {
 };
 
 export function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, { ...locationOf(original), extensions: { code: error.code } });
+  return withLocations(new GraphQLError(error.message, { ...locationOf(original), extensions: { code: error.code } }), original);
+}
+
+/**
+ * graphql-jit (see jit.ts) reports where an error happened as `locations` without AST nodes, which
+ * the GraphQLError constructor cannot take: copied over, so a compiled document's errors point
+ * where the standard executor's do.
+ */
+function withLocations(error: GraphQLError, original: GraphQLError | undefined): GraphQLError {
+  if (error.locations === undefined && original?.locations !== undefined) {
+    Object.defineProperty(error, 'locations', { value: original.locations, enumerable: true });
+  }
+  return error;
 }
 
 function locationOf(original: GraphQLError | undefined) {
@@ -40,9 +52,10 @@ export function createMaskError(options: MaskOptions) {
     const original = isGraphQLErrorLike(error) ? error : undefined;
     const cause = rootCause(error);
     if (isGatewayError(cause)) return toGraphQLError(cause, original);
-    if (isGraphQLErrorLike(cause) && typeof cause.extensions['code'] === 'string') return cause;
+    // (graphql-jit's errors may have no extensions at all.)
+    if (isGraphQLErrorLike(cause) && typeof cause.extensions?.['code'] === 'string') return cause;
     if (original && original.originalError === undefined) return original; // parse/validation errors
-    const masked = new GraphQLError(message, { ...locationOf(original), extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const masked = withLocations(new GraphQLError(message, { ...locationOf(original), extensions: { code: 'INTERNAL_SERVER_ERROR' } }), original);
     options.onUnexpected(cause, masked);
     return masked;
   };
