@@ -135,7 +135,7 @@ export async function coldScenario(env: BenchEnv): Promise<ScenarioResult> {
       notes: [
         `upstream latency ${options.latencyMs} ms; saturation measured with ${options.connections} connections, ` +
           `then both sides at ${rate} req/s (open loop, ${options.connections} connections).`,
-        `cold: bare Yoga (a) at the same rate answers a constant with no upstream call: its p99 ` +
+        `bare Yoga (a) at the same rate answers a constant with no upstream call: its p99 ` +
           `(${a.load.p99Ms.toFixed(2)} ms, ${signed(a.load.p99Ms - c.load.p99Ms)} over (c)) is the tail the framework ` +
           `alone shows here, on 2 cores shared with the sandbox and the load generator.`,
       ],

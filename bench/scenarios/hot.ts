@@ -98,7 +98,8 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
         `${options.connections} connections, ${options.rounds} interleaved rounds of ${options.roundSeconds} s per server.`,
         `(a′) is bare Yoga with the gateway's request-body limit instead of Yoga's stream-per-request one ` +
           `(src/security/body-limit.ts): against it, the gateway's own features (context, loaders, cache, ` +
-          `request log, metrics, query limits) cost ${ownOverheadMicros(gw, a2)} µs of CPU per request; ` +
+          `request log, metrics, query limits), net of what graphql-jit saves it (which (a′) does not use), ` +
+          `cost ${ownOverheadMicros(gw, a2)} µs of CPU per request; ` +
           `${ownRatio.toFixed(2)}× its req/s, ${ownCpuRatio.toFixed(2)}× by CPU per request.`,
         yogaBytes === gatewayBytes
           ? 'bare Yoga answers byte-for-byte the same body as the gateway.'
