@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JIT_AFTER_EXECUTIONS, useHotDocumentJit } from '../../src/graphql/jit.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { FAILING_ID, startBehindFailingUpstream } from '../ops/failing-upstream.js';
 
 function yogaWithJit(compiled: string[]) {
   return createYoga({
@@ -94,5 +95,28 @@ describe('the gateway once its documents are compiled', () => {
     const answers: string[] = [];
     for (let i = 0; i < JIT_AFTER_EXECUTIONS + 5; i += 1) answers.push(await post(body));
     expect([...new Set(answers)]).toEqual([answers[0]]);
+  });
+
+  it('answers an upstream failure with its typed code, path and locations after compiling too', async () => {
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      // The breaker stays closed, so every answer is the 503's own.
+      const { gw: failing } = await startBehindFailingUpstream(closers, {
+        env: { BREAKER_CONSECUTIVE_FAILURES: '1000', BREAKER_MIN_REQUESTS: '1000' },
+      });
+      const body = JSON.stringify({ query: 'query($id: ID!) { personalClient(id: $id) { id } }', variables: { id: FAILING_ID } });
+      const answers: unknown[] = [];
+      for (let i = 0; i < JIT_AFTER_EXECUTIONS + 5; i += 1) {
+        const response = await fetch(`${failing.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        answers.push(await response.json());
+      }
+      expect(answers[0]).toMatchObject({
+        data: { personalClient: null },
+        errors: [{ path: ['personalClient'], locations: [{ line: 1, column: 19 }], extensions: { code: 'UPSTREAM_UNAVAILABLE' } }],
+      });
+      for (const answer of answers) expect(answer).toEqual(answers[0]);
+    } finally {
+      for (const close of closers.reverse()) await close();
+    }
   });
 });
