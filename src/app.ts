@@ -137,7 +137,11 @@ export function createApp(deps: AppDeps): App {
       ...security.plugins,
       ...observability.plugins,
       useHotDocumentJit({
-        onCompileFailure: (_document, errors) => logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-jit could not compile a document; it runs on the standard executor'),
+        onCompiled: () => observer.documentCompiled('compiled'),
+        onCompileFailure: (_document, errors) => {
+          observer.documentCompiled('failed');
+          logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-jit could not compile a document; it runs on the standard executor');
+        },
       }),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
     ],

@@ -17,6 +17,8 @@ export interface Observer {
   l2Error(kind: 'timeout' | 'unavailable' | 'oom' | 'other'): void;
   /** Cross-replica herd lock: fetched it ourselves, got another replica's value, or gave up waiting. */
   l2Lock(outcome: 'acquired' | 'waited' | 'fallback'): void;
+  /** A hot document compiled by graphql-jit, or one it could not compile (see graphql/jit.ts). */
+  documentCompiled(outcome: 'compiled' | 'failed'): void;
 }
 
 const noop = (): void => undefined;
@@ -33,4 +35,5 @@ export const noopObserver: Observer = {
   l2Lookup: noop,
   l2Error: noop,
   l2Lock: noop,
+  documentCompiled: noop,
 };

@@ -90,6 +90,13 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     registers,
   });
 
+  const documentsCompiled = new Counter({
+    name: `${prefix}graphql_documents_compiled_total`,
+    help: 'GraphQL documents compiled by graphql-jit after repeated execution, by outcome (compiled, failed).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+
   let tokenExpiresAt: number | undefined;
   new Gauge({
     name: `${prefix}token_expiry_seconds`,
@@ -104,6 +111,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   // Series that exist from the start, so rate() and ratios work before the first event.
   for (const result of ['hit', 'miss']) cacheLookups.inc({ result }, 0);
   for (const outcome of ['success', 'failure']) tokenFetches.inc({ outcome }, 0);
+  for (const outcome of ['compiled', 'failed']) documentsCompiled.inc({ outcome }, 0);
 
   return {
     cacheLookup: (result) => cacheLookups.inc({ result }),
@@ -125,5 +133,6 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     l2Lookup: (result) => l2Lookups.inc({ result }),
     l2Error: (kind) => l2Errors.inc({ kind }),
     l2Lock: (outcome) => l2Locks.inc({ outcome }),
+    documentCompiled: (outcome) => documentsCompiled.inc({ outcome }),
   };
 }

@@ -101,6 +101,17 @@ describe('GET /metrics', () => {
     expect(seriesValue(text, 'c1_gateway_breaker_state', { origin })).toBe(2);
   });
 
+  it('counts a document compiled by graphql-jit once, on its 20th execution', async () => {
+    const gw = await start();
+    const compiled = async () => seriesValue((await scrape(gw)).text, 'c1_gateway_graphql_documents_compiled_total', { outcome: 'compiled' });
+    const run = () => gw.query(`query Hot($id: ID!) { personalClient(id: $id) { id } }`, { id: SAMPLE_CLIENT_ID });
+    for (let i = 0; i < 19; i += 1) await run();
+    expect(await compiled()).toBe(0);
+    for (let i = 0; i < 10; i += 1) await run();
+    expect(await compiled()).toBe(1);
+    expect(seriesValue((await scrape(gw)).text, 'c1_gateway_graphql_documents_compiled_total', { outcome: 'failed' })).toBe(0);
+  });
+
   it('serves no /metrics when METRICS_ENABLED=false', async () => {
     const gw = await start({ METRICS_ENABLED: 'false' });
     expect((await scrape(gw)).status).toBe(404);
