@@ -3,9 +3,10 @@
  * random: error statuses, 429s, resets mid-body, malformed or non-JSON bodies, oversized bodies,
  * slow headers and hangs. Token POSTs and personal-client GETs alike.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { Pool } from 'undici';
+import { startServer } from '../../src/server.js';
 
 export type FaultKind =
   | '500' | '502' | '503' | '504' | '429' | '429-retry-after'
@@ -39,7 +40,6 @@ export interface FaultProxyOptions {
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const upstream = new Pool(options.target, { connections: 64 });
   const counts: FaultProxy['counts'] = { forwarded: 0, faults: {} };
-  const sockets = new Set<Socket>();
 
   const pick = (): FaultKind | undefined => {
     if (options.random() >= options.faultRate) return undefined;
@@ -107,26 +107,19 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
   };
 
-  const server = createServer((req, res) => {
+  const running = await startServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       answer(req, res, Buffer.concat(chunks)).catch(() => res.destroy());
     });
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: running.url,
     counts,
     async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await running.close(0); // hanging requests included
       await upstream.close();
     },
   };

@@ -1,11 +1,12 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { startServer } from '../../src/server.js';
 
 /**
  * A real node:http upstream whose answers are faults at the socket level: hang, slow headers,
  * slow body, reset mid-body, as well as plain statuses and bodies. Unlike scripted-server.ts, a
  * fault writes to the response itself, so it can stop anywhere. Timers it starts die with the
- * request's socket, and close() destroys every socket, so nothing outlives a test.
+ * request's socket, and close() cuts every connection, so nothing outlives a test.
  */
 
 /** One request as the server saw it. */
@@ -81,9 +82,8 @@ export async function startFaultServer(api: FaultHandler, token: FaultHandler = 
   const handlers = { api, token };
   const requests: FaultRequest[] = [];
   const counts = { api: 0, token: 0 };
-  const sockets = new Set<Socket>();
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const running = await startServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -103,15 +103,9 @@ export async function startFaultServer(api: FaultHandler, token: FaultHandler = 
       handlers[kind](request, index)(res, later);
     });
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: running.url,
     requests,
     get tokenRequests() {
       return counts.token;
@@ -121,10 +115,6 @@ export async function startFaultServer(api: FaultHandler, token: FaultHandler = 
     },
     setApi: (handler) => void (handlers.api = handler),
     setToken: (handler) => void (handlers.token = handler),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => running.close(0),
   };
 }

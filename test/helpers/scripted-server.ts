@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startServer } from '../../src/server.js';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {
@@ -46,7 +45,7 @@ export async function startScriptedServer(handler: ScriptedHandler): Promise<Scr
   const requests: RecordedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
 
-  const server = createServer((req, res) => {
+  const running = await startServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -80,14 +79,9 @@ export async function startScriptedServer(handler: ScriptedHandler): Promise<Scr
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
 
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: running.url,
     requests,
     setHandler(next) {
       current = next;
@@ -96,11 +90,6 @@ export async function startScriptedServer(handler: ScriptedHandler): Promise<Scr
       if (requests.length >= count) return Promise.resolve();
       return new Promise<void>((resolve) => waiters.push({ count, resolve }));
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
-    },
+    close: () => running.close(0),
   };
 }
