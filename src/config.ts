@@ -54,6 +54,11 @@ const envSchema = z.object({
   CACHE_STALE_MS: int(300_000),
   MAX_IDS_PER_REQUEST: int(100, 1),
 
+  // Per-caller budget on upstream (C1) calls: a token bucket per caller; cache hits are free
+  CALLER_UPSTREAM_RATE: int(50, 1),
+  CALLER_UPSTREAM_BURST: int(200, 1),
+  CALLER_BUDGET_MAX_CALLERS: int(10_000, 1),
+
   // Resilience
   REQUEST_DEADLINE_MS: int(10_000, 1),
   UPSTREAM_CONNECT_TIMEOUT_MS: int(3_000, 1),
@@ -78,7 +83,10 @@ const envSchema = z.object({
   LIMIT_MAX_TOKENS: int(2_000, 1),
   LIMIT_MAX_DIRECTIVES: int(20, 1),
   MAX_UPSTREAM_FETCHES_PER_OPERATION: int(100, 1),
+  MAX_RESOLUTIONS_PER_OPERATION: int(1_000, 1),
+  MAX_RESPONSE_BYTES: int(2_097_152, 1_024),
   MAX_REQUEST_BYTES: int(102_400, 1),
+  REQUEST_BODY_TIMEOUT_MS: int(30_000, 1),
   BATCHING_LIMIT: int(0),
   CORS_ORIGINS: list,
   PERSISTED_OPERATIONS_FILE: optionalString,

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'UPSTREAM_TIMEOUT'
   | 'UPSTREAM_BAD_RESPONSE'
   | 'OVERLOADED'
+  | 'RATE_LIMITED'
   | 'CONFIG_INVALID';
 
 export interface GatewayErrorOptions {
