@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { useHotDocumentJit } from './graphql/jit.js';
+import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
 import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
 import { buildSchema } from './graphql/schema.js';
 import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps): App {
     plugins: [
       ...security.plugins,
       ...observability.plugins,
+      useRequestErrorsAsBadInput(),
       useHotDocumentJit({
         onCompiled: () => observer.documentCompiled('compiled'),
         onCompileFailure: (_document, errors) => {
@@ -144,6 +146,7 @@ export function createApp(deps: AppDeps): App {
         },
       }),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
+      ...security.executionPlugins,
     ],
   });
 

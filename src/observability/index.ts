@@ -13,7 +13,25 @@ import { useMetricsEndpoint } from './metrics-endpoint.js';
 import { createMetrics } from './metrics.js';
 import { combineObservers } from './observers.js';
 import { createRequestIds } from './request-id.js';
+import { LogThrottle } from './log-throttle.js';
 import { createRequestLog } from './request-log.js';
+
+/** Codes that say the caller sent something to change: logged at info, without a stack. */
+const CALLER_MISTAKES = new Set([
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_ID_REQUIRED',
+  'PERSISTED_QUERY_ONLY',
+]);
+/** Caller mistakes are frequent and each is cheap to cause: a few lines per 10 s show the pattern. */
+const CALLER_MISTAKE_LINES_PER_10S = 20;
+/** Unexpected errors carry a stack (~1.4 KB); if a caller finds a way to cause one, it cannot flood the log. */
+const UNEXPECTED_LINES_PER_10S = 50;
+/** Longest message of a caller mistake written to the log; messages may quote the caller's input. */
+const MAX_MESSAGE_CHARS = 200;
 
 export interface ObservabilityOptions {
   logger: Logger;
@@ -48,6 +66,8 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const metrics = options.metricsEnabled ? createMetrics({ clock: options.clock }) : undefined;
   const requestLog = createRequestLog(logger);
   const unexpected = new WeakMap<object, unknown>();
+  const mistakeLines = new LogThrottle({ linesPerInterval: CALLER_MISTAKE_LINES_PER_10S, clock: options.clock });
+  const unexpectedLines = new LogThrottle({ linesPerInterval: UNEXPECTED_LINES_PER_10S, clock: options.clock });
 
   const plugins: Plugin[] = [
     requestIds.plugin,
@@ -59,10 +79,22 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         metrics?.recordGraphQLRequest(summary);
       },
       onError(error, requestId) {
-        if (!unexpected.has(error)) return;
-        const cause = unexpected.get(error);
-        unexpected.delete(error);
-        logger.error({ requestId, err: cause }, 'unexpected error');
+        if (unexpected.has(error)) {
+          const cause = unexpected.get(error);
+          unexpected.delete(error);
+          const admitted = unexpectedLines.admit();
+          if (admitted !== undefined) logger.error({ requestId, err: cause, ...admitted }, 'unexpected error');
+          return;
+        }
+        const code = error.extensions?.['code'];
+        if (typeof code !== 'string' || !CALLER_MISTAKES.has(code) || !logger.isLevelEnabled('info')) return;
+        const admitted = mistakeLines.admit();
+        if (admitted === undefined) return;
+        const reason = error.extensions['reason'];
+        logger.info(
+          { requestId, code, ...(typeof reason === 'string' ? { reason } : {}), error: error.message.slice(0, MAX_MESSAGE_CHARS), ...admitted },
+          'caller error',
+        );
       },
     }),
   ];

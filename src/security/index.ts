@@ -9,10 +9,11 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
 import { callerAuthEnabled, useCallerAuth, type CallerAuthOptions } from './caller-auth.js';
-import { useFanOutCap } from './fan-out-cap.js';
+import { createOperationCost } from './cost-limits.js';
 import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
 import { useOperationLimits } from './operation-limits.js';
 import { loadPersistedOperations, usePersistedOperationsAllowList } from './persisted-operations.js';
+import { useResponseSizeLimit } from './response-size.js';
 
 export { c1OriginOf, pinToOrigin } from './upstream-pin.js';
 
@@ -29,6 +30,8 @@ export interface Security {
   yogaOptions: ReturnType<typeof httpEdgeYogaOptions> & { healthCheckEndpoint: string };
   /** Put first in createYoga's plugins: authentication must answer before anything it guards. */
   plugins: Plugin[];
+  /** Put last in createYoga's plugins, after graphql-jit: it wraps whichever executor was picked. */
+  executionPlugins: Plugin[];
 }
 
 export function createSecurity({ config, logger, clock, requestIdOf }: SecurityDeps): Security {
@@ -53,6 +56,14 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
   };
   const guardOps = callerAuthEnabled(auth) && config.OPS_ENDPOINTS_REQUIRE_AUTH;
 
+  const cost = createOperationCost({
+    maxFetches: config.MAX_UPSTREAM_FETCHES_PER_OPERATION,
+    maxResolutions: config.MAX_RESOLUTIONS_PER_OPERATION,
+    maxFields: config.MAX_FIELDS_PER_OPERATION,
+    heavyFields: config.HEAVY_OPERATION_FIELDS,
+    heavyInFlight: config.HEAVY_OPERATIONS_IN_FLIGHT,
+    heavyQueue: config.HEAVY_OPERATIONS_QUEUE,
+  });
   const plugins: Plugin[] = [];
   if (callerAuthEnabled(auth)) plugins.push(useCallerAuth(auth));
   // Yoga's built-in /health answers before any user plugin; to guard it, serve it after auth instead.
@@ -69,7 +80,8 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
       maxDirectives: config.LIMIT_MAX_DIRECTIVES,
       blockFieldSuggestions: config.NODE_ENV !== 'development',
     }),
-    useFanOutCap({ maxFetches: config.MAX_UPSTREAM_FETCHES_PER_OPERATION }),
+    cost.limits,
+    useResponseSizeLimit(config.MAX_RESPONSE_BYTES),
     useRequestBodyLimit(config.MAX_REQUEST_BYTES),
   );
 
@@ -80,5 +92,6 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
       healthCheckEndpoint: guardOps ? `/__builtin-health-${randomUUID()}` : '/health',
     },
     plugins,
+    executionPlugins: [cost.heavyLane],
   };
 }

@@ -49,7 +49,9 @@ const reportAs = (reason: LimitReason) => ({
 export function useOperationLimits(limits: OperationLimits): Plugin {
   const config: GraphQLArmorConfig = {
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, ...reportAs(LIMIT_REASONS.depth) },
-    maxAliases: { n: limits.maxAliases, ...reportAs(LIMIT_REASONS.aliases) },
+    // armor exempts `__typename` aliases by default; each is still a field to resolve and
+    // serialise, so 500 of them must not pass a limit of 100.
+    maxAliases: { n: limits.maxAliases, allowList: [], ...reportAs(LIMIT_REASONS.aliases) },
     maxDirectives: { n: limits.maxDirectives, ...reportAs(LIMIT_REASONS.directives) },
     maxTokens: {
       n: limits.maxTokens,

@@ -1,9 +1,9 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { countUpstreamFetches } from '../../src/security/fan-out-cap.js';
+import { measureOperation } from '../../src/security/operation-cost.js';
 
 const count = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
-  countUpstreamFetches(parse(query), operationName, variables);
+  measureOperation(parse(query), operationName, variables).fetches;
 
 describe('counting the upstream fetches an operation can cause', () => {
   it('counts distinct ids across aliases, because the request loader fetches a repeated id once', () => {
