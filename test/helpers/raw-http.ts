@@ -15,12 +15,15 @@ export interface RawRequest {
   head: string;
   /** The next body frame to send, or null when done; `queued` counts the bytes handed over so far. */
   next: (queued: number) => Buffer | null;
+  /** After the last frame, keep the socket open (a client gone quiet) instead of ending it. */
+  hold?: boolean;
 }
 
 /**
  * Speaks HTTP/1.1 over a bare socket, so a test can declare a body it never finishes, keep writing
  * past the point where a well-behaved client would stop, and see whether the server hangs up.
- * Resolves once the socket is closed (by either side; we only end it after sending everything).
+ * Resolves once the socket is closed (by either side; we only end it after sending everything,
+ * and not even then with `hold`).
  */
 export function rawExchange(url: string, request: RawRequest): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
@@ -44,7 +47,7 @@ export function rawExchange(url: string, request: RawRequest): Promise<RawExchan
         const frame = request.next(queued);
         if (frame === null) {
           sentAll = true;
-          socket.end();
+          if (request.hold !== true) socket.end();
           return;
         }
         queued += frame.length;

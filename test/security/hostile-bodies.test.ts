@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { parseHead, rawExchange } from '../helpers/raw-http.js';
 
@@ -45,5 +46,40 @@ describe('a body over MAX_REQUEST_BYTES', () => {
     expect(headers.connection).toBe('close');
     expect(seen.sentAll).toBe(false);
     expect(seen.written).toBeLessThan(READ_BOUND);
+  });
+});
+
+describe('REQUEST_BODY_TIMEOUT_MS', () => {
+  // Node's timer, not ours: these tests wait on real time, so the bound is kept small.
+  const TIMEOUT_MS = 300;
+
+  it('answers 408 and hangs up on a client that stops sending its body part-way', async () => {
+    const gw = await startGateway({ env: { REQUEST_BODY_TIMEOUT_MS: String(TIMEOUT_MS) } });
+    try {
+      const seen = await rawExchange(gw.url, {
+        head: head('content-length: 100'),
+        next: (queued) => (queued === 0 ? Buffer.from('{"query":') : null),
+        hold: true,
+      });
+      expect(parseHead(seen.received).status).toBe(408);
+      expect(parseHead(seen.received).headers.connection).toBe('close');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('does not cut a request whose body arrived in time but whose upstream answers after the bound', async () => {
+    const gw = await startGateway({
+      env: { REQUEST_BODY_TIMEOUT_MS: String(TIMEOUT_MS) },
+      sandboxOptions: { latencyMs: 3 * TIMEOUT_MS },
+    });
+    try {
+      const id = SAMPLE_CLIENT_ID;
+      const body = await gw.query(`{ personalClient(id: "${id}") { id } }`);
+      expect(body).toEqual({ data: { personalClient: { id } } });
+      expect(gw.sandbox.stats.apiGets).toBe(1);
+    } finally {
+      await gw.close();
+    }
   });
 });
