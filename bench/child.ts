@@ -30,7 +30,7 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
       const { createApp, loadConfig, createLogger } = await importGateway(spec.from);
       const config = loadConfig(spec.env);
       const app = createApp({ config, logger: createLogger({ level: config.LOG_LEVEL }) });
-      const server = await startServer(app.yoga, { port: 0 });
+      const server = await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS });
       return {
         url: server.url,
         commands: { cacheSize: () => app.cache.size },

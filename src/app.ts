@@ -33,6 +33,9 @@ import { createResilience } from './upstream/resilience.js';
 import { c1OriginOf, createSecurity, pinToOrigin } from './security/index.js';
 import type { Sleep } from './upstream/retry-policy.js';
 
+/** The name C1's breaker is reported under: metrics carry a fixed name, never the tenant's URL. */
+const C1_UPSTREAM = 'c1';
+
 export interface AppDeps {
   config: Config;
   logger: Logger;
@@ -86,17 +89,19 @@ export function createApp(deps: AppDeps): App {
     c1OriginOf(config),
   );
   const resilience = createResilience(config, { clock, observer, random: deps.random, sleep: deps.sleep });
+  // The token URL is on the API's origin, so both share one breaker, reported as 'c1'.
+  const c1Policy = (url: string) => resilience.policyFor(url, C1_UPSTREAM);
   const readiness = createReadiness({
     tokens: () => serviceTokens,
     breakerOpen: () => resilience.breakers.anyRejecting(),
   });
-  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer, resilience.policyFor, readiness);
+  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer, c1Policy, readiness);
 
   const api = createPersonalClientsApi({
     baseUrl,
     dispatcher,
     maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
-    policy: resilience.policyFor(baseUrl),
+    policy: c1Policy(baseUrl),
     clock,
     onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
   });

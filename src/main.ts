@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   }
 
   const app = createApp({ config, logger, ...(exampleIds[0] ? { exampleId: exampleIds[0] } : {}) });
-  const server = await startServer(app.yoga, { host: config.HOST, port: config.PORT });
+  const server = await startServer(app.yoga, {
+    host: config.HOST,
+    port: config.PORT,
+    requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
+  });
   const graphqlUrl = `${server.url}/graphql`;
   logger.info(
     { url: graphqlUrl, mode: sandbox ? 'sandbox' : config.credentials.kind, graphiql: config.GRAPHIQL },

@@ -10,7 +10,11 @@ export interface Observer {
   upstreamInFlight(delta: 1 | -1): void;
   upstreamFailure(code: string, detail: { requestId?: string | undefined; id?: string }): void;
   tokenFetch(outcome: 'success' | 'failure', expiresAtMs?: number): void;
-  breakerState(origin: string, state: 'closed' | 'open' | 'half-open'): void;
+  /**
+   * A breaker's state, under the fixed name of its upstream (e.g. 'c1': safe as a metric label)
+   * and its origin (a URL origin: for logs only, never a label).
+   */
+  breakerState(upstream: string, state: 'closed' | 'open' | 'half-open', origin: string): void;
   /** One id looked up in the shared (Redis) cache; 'error' when Redis could not answer in time. */
   l2Lookup(outcome: 'hit' | 'miss' | 'error'): void;
   /** One Redis call that failed and fell back to the in-process path. */

@@ -5,6 +5,33 @@ export interface ListenOptions {
   host?: string;
   /** 0 picks a free port (tests). */
   port?: number;
+  /**
+   * Bound on receiving one whole request, headers and body (ms); past it Node answers 408 and
+   * closes the connection, so a client trickling its body cannot hold a socket and a handler open.
+   * Only the receiving is bounded: once the body is in, a slow answer is not cut.
+   * @default Node's own (300 s, noticed up to 30 s late)
+   */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Node looks for requests past their timeout every `connectionsCheckingInterval` (30 s by default),
+ * so a 408 could come up to that late. A quarter of the timeout, at most this, keeps it near.
+ * @default 1_000
+ */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
+/** Node's own headers-only bound (ms), kept when the whole-request bound is no shorter. */
+const NODE_HEADERS_TIMEOUT_MS = 60_000;
+
+function timeoutOptions(requestTimeoutMs: number | undefined) {
+  if (requestTimeoutMs === undefined) return {};
+  return {
+    requestTimeout: requestTimeoutMs,
+    // Node refuses a headers bound longer than the whole-request one.
+    headersTimeout: Math.min(NODE_HEADERS_TIMEOUT_MS, requestTimeoutMs),
+    connectionsCheckingInterval: Math.max(1, Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(requestTimeoutMs / 4))),
+  };
 }
 
 export interface RunningServer {
@@ -21,7 +48,7 @@ export async function startServer(handler: RequestListener, options: ListenOptio
   let draining = false;
   // Responses not yet finished: when draining starts, they are told to close their socket too.
   const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = createServer(timeoutOptions(options.requestTimeoutMs), (req, res) => {
     // While draining, finish this request but don't keep its socket for another.
     if (draining) res.setHeader('connection', 'close');
     open.add(res);

@@ -24,13 +24,13 @@ export function createLogObserver(logger: Logger): Observer {
       if (outcome === 'failure') logger.warn('C1 token request failed; retrying after backoff');
       else logger.debug({ expiresAt: expiresAtMs === undefined ? null : new Date(expiresAtMs).toISOString() }, 'C1 token fetched');
     },
-    breakerState(origin, state) {
+    breakerState(upstream, state, origin) {
       // Report transitions, however often the breaker reports its state.
       if (breakerStates.get(origin) === state) return;
       const first = !breakerStates.has(origin);
       breakerStates.set(origin, state);
       if (first && state === 'closed') return;
-      (state === 'closed' ? logger.info : logger.warn).call(logger, { origin, state }, 'circuit breaker state changed');
+      (state === 'closed' ? logger.info : logger.warn).call(logger, { upstream, origin, state }, 'circuit breaker state changed');
     },
   };
 }

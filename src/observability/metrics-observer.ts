@@ -66,8 +66,9 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   });
   const breakerState = new Gauge({
     name: `${prefix}breaker_state`,
-    help: 'Circuit breaker state per upstream origin: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['origin'] as const,
+    // A fixed name, not the origin: a label must not carry the deployment's upstream URL.
+    help: 'Circuit breaker state per upstream (c1): 0 closed, 1 half-open, 2 open.',
+    labelNames: ['upstream'] as const,
     registers,
   });
 
@@ -129,7 +130,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
       // A failed refresh leaves the previous token in use; keep counting down to its expiry.
       if (expiresAtMs !== undefined) tokenExpiresAt = expiresAtMs;
     },
-    breakerState: (origin, state) => breakerState.set({ origin }, BREAKER_STATE_VALUE[state]),
+    breakerState: (upstream, state) => breakerState.set({ upstream }, BREAKER_STATE_VALUE[state]),
     l2Lookup: (result) => l2Lookups.inc({ result }),
     l2Error: (kind) => l2Errors.inc({ kind }),
     l2Lock: (outcome) => l2Locks.inc({ outcome }),

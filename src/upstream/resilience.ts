@@ -15,8 +15,11 @@ export interface ResilienceDeps {
 }
 
 export interface Resilience {
-  /** The policy for calls to `url`'s origin: retries outside, that origin's breaker inside. */
-  policyFor(url: string): AttemptPolicy;
+  /**
+   * The policy for calls to `url`'s origin: retries outside, that origin's breaker inside.
+   * `upstream` is the fixed name the breaker is reported under (e.g. 'c1'), never the URL.
+   */
+  policyFor(url: string, upstream: string): AttemptPolicy;
   breakers: Breakers;
 }
 
@@ -32,7 +35,7 @@ export function createResilience(config: Config, deps: ResilienceDeps): Resilien
     consecutiveFailures: config.BREAKER_CONSECUTIVE_FAILURES,
     cooldownMs: config.BREAKER_COOLDOWN_MS,
     clock: deps.clock,
-    onStateChange: (origin, state) => deps.observer.breakerState(origin, state),
+    onStateChange: (upstream, state, origin) => deps.observer.breakerState(upstream, state, origin),
   });
   const retry = createRetryPolicy({
     retries: config.UPSTREAM_RETRIES,
@@ -43,6 +46,6 @@ export function createResilience(config: Config, deps: ResilienceDeps): Resilien
   });
   return {
     breakers,
-    policyFor: (url) => chainPolicies(retry, breakers.for(url).policy),
+    policyFor: (url, upstream) => chainPolicies(retry, breakers.for(url, upstream).policy),
   };
 }

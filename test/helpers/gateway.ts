@@ -45,7 +45,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     ...options.env,
   });
   const app = createApp({ config, logger: createLogger({ level: 'silent' }), ...options.deps });
-  const server: RunningServer = await startServer(app.yoga, { port: 0 });
+  const server: RunningServer = await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS });
   return {
     url: server.url,
     app,

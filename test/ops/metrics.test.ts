@@ -92,13 +92,17 @@ describe('GET /metrics', () => {
     expect(seriesValue((await scrape(second)).text, 'c1_gateway_graphql_requests_total', labels)).toBeUndefined();
   });
 
-  it('shows an open circuit breaker as 2 for its origin', async () => {
+  it('shows an open circuit breaker as 2 under the fixed name c1, and the upstream URL nowhere', async () => {
     const gw = await start({ BREAKER_CONSECUTIVE_FAILURES: '1', BREAKER_COOLDOWN_MS: '60000' });
+    await gw.query(`{ personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
     await gw.query(`{ personalClient(id: "${FAILING_ID}") { id } }`);
 
-    const origin = new URL(gw.config.C1_API_URL ?? '').origin;
     const { text } = await scrape(gw);
-    expect(seriesValue(text, 'c1_gateway_breaker_state', { origin })).toBe(2);
+    expect(seriesValue(text, 'c1_gateway_breaker_state', { upstream: 'c1' })).toBe(2);
+    const upstream = new URL(gw.config.C1_API_URL ?? '');
+    expect(text).not.toContain(upstream.host);
+    expect(text).not.toContain(`:${upstream.port}`);
+    expect(text).not.toContain(new URL(gw.sandbox.url).host);
   });
 
   it('counts a document compiled by graphql-jit once, on its 20th execution', async () => {

@@ -22,7 +22,7 @@ async function start(env: Record<string, string> = {}) {
   states = [];
   api = ok;
   c1 = await startFaultServer(() => api);
-  const observer: Observer = { ...noopObserver, breakerState: (_origin, state) => states.push(state) };
+  const observer: Observer = { ...noopObserver, breakerState: (_upstream, state) => states.push(state) };
   gw = await startGateway({
     env: {
       C1_API_URL: c1.origin,
