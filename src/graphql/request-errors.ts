@@ -29,7 +29,7 @@ export function useRequestErrorsAsBadInput(): Plugin {
 /** The errors graphql-js reports for these variables, or undefined when it finds none. */
 function coercionErrors(args: ExecutionArgs): readonly GraphQLError[] | undefined {
   const operation = getOperationAST(args.document, args.operationName);
-  if (operation === null) return undefined;
+  if (operation == null) return undefined;
   const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50 });
   return coerced.errors;
 }
