@@ -28,7 +28,7 @@ describe('counting the upstream fetches an operation can cause', () => {
     expect(count(query)).toBe(4);
   });
 
-  it('counts _entities representations of PersonalClient only', () => {
+  it('counts the ids of _entities representations, whatever else is wrong with the list', () => {
     const reps = [
       { __typename: 'PersonalClient', id: '1' },
       { __typename: 'PersonalClient', id: '2' },
@@ -56,5 +56,61 @@ describe('counting the upstream fetches an operation can cause', () => {
       query B { personalClient(id: "9") { id } }`;
     expect(count(query, {}, 'A')).toBe(3);
     expect(count(query, {}, 'B')).toBe(1);
+  });
+});
+
+const measure = (query: string, variables?: Record<string, unknown>) => measureOperation(parse(query), undefined, variables);
+
+describe('counting what an operation resolves', () => {
+  it('counts repeated ids, which cost one fetch but one object each', () => {
+    const cost = measure('query($ids: [ID!]!) { a: personalClients(ids: $ids) { id } b: personalClients(ids: $ids) { id } }', {
+      ids: ['1', '1', '1'],
+    });
+    expect(cost).toMatchObject({ fetches: 1, resolutions: 6 });
+  });
+
+  it('counts every _entities representation, and every root response key, __typename included', () => {
+    const reps = Array.from({ length: 5 }, () => ({ __typename: 'PersonalClient', id: '1' }));
+    expect(measure('query($r: [_Any!]!) { _entities(representations: $r) { __typename } a: __typename b: __typename }', { r: reps })).toMatchObject({
+      fetches: 1,
+      resolutions: 7,
+    });
+  });
+
+  it('counts a root field that GraphQL merges (same response key) once', () => {
+    const query = `{ ...F ...F personalClient(id: "1") { id } } fragment F on Query { personalClient(id: "1") { id } }`;
+    expect(measure(query)).toMatchObject({ resolutions: 1 });
+  });
+
+  it('counts fields as objects times the fields selected on each, nested fields and aliases included', () => {
+    const query = `query($ids: [ID!]!) { personalClients(ids: $ids) { id a: id user { id } ...F } }
+      fragment F on PersonalClient { displayName }`;
+    // Each object: the field itself, id, a, user, user.id, displayName.
+    expect(measure(query, { ids: ['1', '2', '3'] })).toMatchObject({ resolutions: 3, fields: 18 });
+  });
+
+  it('walks fragments spread in fragments once each, so the walk stays linear', () => {
+    const levels = 30;
+    const fragments = Array.from({ length: levels }, (_, i) => `fragment F${i} on PersonalClient { ...F${i + 1} ...F${i + 1} }`).join('\n');
+    const query = `{ personalClient(id: "1") { ...F0 } } ${fragments} fragment F${levels} on PersonalClient { id }`;
+    // Counted as an upper bound (2^30 leaves), but computed with one visit per fragment.
+    expect(measure(query).fields).toBe(1 + 2 ** levels);
+  });
+
+  it('names the first representation that cannot resolve here', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ id: '1' }, /__typename is required/],
+      [{ __typename: 'User', id: '1' }, /__typename must be PersonalClient/],
+      [{ __typename: 'PersonalClient' }, /id must be a string/],
+      [{ __typename: 'PersonalClient', id: 7 }, /id must be a string/],
+      ['PersonalClient:1', /must be an object/],
+    ];
+    for (const [bad, reason] of cases) {
+      const cost = measure('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }', {
+        r: [{ __typename: 'PersonalClient', id: '0' }, bad],
+      });
+      expect(cost.invalidRepresentation).toMatch(/^representation 1: /);
+      expect(cost.invalidRepresentation).toMatch(reason);
+    }
   });
 });
