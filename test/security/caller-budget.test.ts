@@ -47,6 +47,8 @@ describe('per-caller budget on upstream calls', () => {
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1 });
     expect(gw.sandbox.stats.apiGets).toBe(5);
     expect(refused).toBe(3);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/^c1_gateway_caller_budget_refused_total 3$/m);
   });
 
   it('still answers cached ids, free, for a caller whose budget is spent', async () => {
