@@ -51,6 +51,14 @@ describe('per-caller budget on upstream calls', () => {
     expect(metrics).toMatch(/^c1_gateway_caller_budget_refused_total 3$/m);
   });
 
+  it('never counts a refusal against the circuit breaker: it never reached C1', async () => {
+    await start({ BREAKER_CONSECUTIVE_FAILURES: '1', BREAKER_MIN_REQUESTS: '1' });
+    await list(ids(0, 5), asClient('web'));
+    for (let i = 0; i < 3; i += 1) expect(limitedAt(await list(ids(5, 10), asClient('web')))).toHaveLength(5);
+    expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
+    expect(served(await list(ids(5, 10), asClient('other')))).toEqual(ids(5, 10));
+  });
+
   it('still answers cached ids, free, for a caller whose budget is spent', async () => {
     await start();
     await list(ids(0, 5), asClient('web'));
