@@ -88,7 +88,9 @@ const show = (events: Events) =>
 async function replica(sandbox: Sandbox, env: Record<string, string>, events: Events = new Map()) {
   const observer = recorder(events);
   // A TTL longer than the run: what is measured is sharing, not expiry in the middle of a run.
-  const base = { REQUEST_DEADLINE_MS: '30000', CACHE_TTL_MS: String(10 * 60 * 1000) };
+  // One caller drives every replica: a per-caller budget far beyond the run, or it would measure refusals.
+  const budget = { CALLER_UPSTREAM_RATE: '1000000000', CALLER_UPSTREAM_BURST: '1000000000' };
+  const base = { REQUEST_DEADLINE_MS: '30000', CACHE_TTL_MS: String(10 * 60 * 1000), ...budget };
   const gateway = await startGateway({ sandbox, env: { ...base, ...env }, deps: { observer } });
   await ready(gateway.app.redis);
   return gateway;

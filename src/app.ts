@@ -7,6 +7,7 @@ import {
   type TokenSource,
 } from './auth/token-manager.js';
 import type { Redis } from 'ioredis';
+import { createUpstreamBudget } from './budget/index.js';
 import { ClientCache } from './cache/client-cache.js';
 import { createRedisLayer } from './cache/redis-layer.js';
 import { systemClock, type Clock } from './clock.js';
@@ -114,7 +115,9 @@ export function createApp(deps: AppDeps): App {
   });
   const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
   const redisLayer = createRedisLayer(config, { local: cache, observer, logger, clock });
-  const source = new PersonalClientSource({ api, cache, limiter, observer, shared: redisLayer?.shared });
+  // Per caller, one token per C1 call: shared across replicas through Redis when there is one.
+  const budget = createUpstreamBudget(config, { clock, guard: redisLayer?.guard });
+  const source = new PersonalClientSource({ api, cache, limiter, budget, observer, shared: redisLayer?.shared });
 
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf });
@@ -128,6 +131,7 @@ export function createApp(deps: AppDeps): App {
       deadlineMs: config.REQUEST_DEADLINE_MS,
       deadlines,
       maxBatchSize: Math.max(config.MAX_UPSTREAM_FETCHES_PER_OPERATION, config.MAX_IDS_PER_REQUEST),
+      callerKeyOf: security.callerKeyOf,
     }),
     graphqlEndpoint: '/graphql',
     ...security.yogaOptions,

@@ -23,6 +23,8 @@ export interface Observer {
   l2Lock(outcome: 'acquired' | 'waited' | 'fallback'): void;
   /** A hot document compiled by graphql-jit, or one it could not compile (see graphql/jit.ts). */
   documentCompiled(outcome: 'compiled' | 'failed'): void;
+  /** One C1 call not made because the caller's upstream budget was spent (no caller named: unbounded). */
+  budgetRefused(): void;
 }
 
 const noop = (): void => undefined;
@@ -40,4 +42,5 @@ export const noopObserver: Observer = {
   l2Error: noop,
   l2Lock: noop,
   documentCompiled: noop,
+  budgetRefused: noop,
 };

@@ -6,12 +6,15 @@ import type { Observer } from '../observer.js';
 import type { PersonalClient } from '../personal-client.js';
 import type { ClientCache } from './client-cache.js';
 import { closeRedisClient, createRedisClient } from './redis-client.js';
+import { RedisGuard } from './redis-guard.js';
 import { SharedCache } from './shared-cache.js';
 
 export interface RedisLayer {
   /** The replica's connection (tests and diagnostics read its status). */
   redis: Redis;
   shared: SharedCache<PersonalClient>;
+  /** The same connection under the same time budget, for other Redis users (the caller budget). */
+  guard: RedisGuard;
   close(): Promise<void>;
 }
 
@@ -46,5 +49,6 @@ export function createRedisLayer(
     logger,
     clock: deps.clock,
   });
-  return { redis, shared, close: () => closeRedisClient(redis) };
+  const guard = new RedisGuard({ redis, timeoutMs: config.REDIS_TIMEOUT_MS, observer: deps.observer, logger, clock: deps.clock });
+  return { redis, shared, guard, close: () => closeRedisClient(redis) };
 }

@@ -16,6 +16,11 @@ export class SingleFlight<V> {
     return { promise, shared: false };
   }
 
+  /** Whether a `run` for `key` is in flight (a new `run` would join it). */
+  has(key: string): boolean {
+    return this.#inFlight.has(key);
+  }
+
   get size(): number {
     return this.#inFlight.size;
   }

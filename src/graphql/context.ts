@@ -25,6 +25,8 @@ export interface ContextDeps {
   maxBatchSize: number;
   /** Reads (or generates) the request id; the HTTP edge owns the header. */
   requestIdOf?: (request: Request) => string;
+  /** Whose upstream budget the request spends; `forwardPartition` is its C1 token's hash in forward mode. */
+  callerKeyOf: (initial: YogaInitialContext, forwardPartition: string | undefined) => string;
 }
 
 const SERVICE_PARTITION = 'svc';
@@ -35,7 +37,9 @@ export function createContextFactory(deps: ContextDeps) {
   const requestIdOf = deps.requestIdOf ?? defaultRequestId;
   return (initial: YogaInitialContext): GatewayContext => {
     const { tokens, partition } = credentialFor(initial.request, deps.serviceTokens);
-    const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, deps.deadlineMs, deps.deadlines);
+    const forwardPartition = deps.serviceTokens === undefined ? partition : undefined;
+    const callerOf = () => deps.callerKeyOf(initial, forwardPartition);
+    const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, callerOf, deps.deadlineMs, deps.deadlines);
     return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, deps.maxBatchSize) };
   };
 }
@@ -57,19 +61,29 @@ function credentialFor(request: Request, serviceTokens: TokenSource | undefined)
   return { tokens: createStaticTokenSource(token), partition };
 }
 
-/** One request's upstream context. Its deadline signal is taken lazily: cached answers never need it. */
+/**
+ * One request's upstream context. Its deadline signal and its caller are worked out lazily: cached
+ * answers never need them.
+ */
 class RequestLoad implements LoadContext {
   readonly stats = { upstreamCalls: 0, cacheHits: 0, staleServed: 0 };
   readonly #startedAt = performance.now();
   #signal: AbortSignal | undefined;
+  #caller: string | undefined;
 
   constructor(
     readonly requestId: string,
     readonly tokens: TokenSource,
     readonly partition: string,
+    private readonly callerOf: () => string,
     readonly deadlineMs: number,
     private readonly deadlines: DeadlineSignals,
   ) {}
+
+  get caller(): string {
+    this.#caller ??= this.callerOf();
+    return this.#caller;
+  }
 
   get signal(): AbortSignal {
     this.#signal ??= this.deadlines.signalAt(this.#startedAt + this.deadlineMs);

@@ -12,10 +12,17 @@ const STATUS: Record<string, number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_BAD_RESPONSE: 502,
   OVERLOADED: 503,
+  RATE_LIMITED: 429,
 };
 
 export function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLError {
-  return withLocations(new GraphQLError(error.message, { ...locationOf(original), extensions: { code: error.code } }), original);
+  return withLocations(new GraphQLError(error.message, { ...locationOf(original), extensions: extensionsOf(error) }), original);
+}
+
+/** The caller's own budget says when to come back, in whole seconds like HTTP's `Retry-After`. */
+function extensionsOf(error: GatewayError): Record<string, unknown> {
+  if (error.code !== 'RATE_LIMITED') return { code: error.code };
+  return { code: error.code, retryAfter: Math.max(1, Math.ceil((error.retryAfterMs ?? 1_000) / 1_000)) };
 }
 
 /**

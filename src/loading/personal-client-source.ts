@@ -2,10 +2,12 @@ import type { CacheHit, ClientCache } from '../cache/client-cache.js';
 import type { SharedEntry } from '../cache/redis-cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
-import { isGatewayError } from '../errors.js';
+import type { UpstreamBudget } from '../budget/index.js';
+import { isGatewayError, type GatewayError } from '../errors.js';
 import { noopObserver, type Observer } from '../observer.js';
 import type { PersonalClient } from '../personal-client.js';
 import type { PersonalClientsApi, UpstreamCall } from '../upstream/personal-clients-api.js';
+import { refusalsFor } from './budget-charge.js';
 import { raceDeadline } from './deadline.js';
 import type { Limiter } from './limiter.js';
 
@@ -22,6 +24,8 @@ export interface LoadContext extends UpstreamCall {
    * forward mode, so no caller is ever served what was fetched with another caller's token.
    */
   partition: string;
+  /** Whose upstream budget this request's C1 calls are charged to (see security/caller-key.ts). */
+  caller: string;
   stats: RequestStats;
 }
 
@@ -29,6 +33,8 @@ export interface PersonalClientSourceDeps {
   api: PersonalClientsApi;
   cache: ClientCache<PersonalClient>;
   limiter: Limiter;
+  /** Each caller's allowance of C1 calls; cache hits and joined fetches cost nothing. */
+  budget: UpstreamBudget;
   observer?: Observer;
   /** The second level shared by all replicas (Redis); absent when REDIS_URL is unset. */
   shared?: SharedCache<PersonalClient> | undefined;
@@ -37,7 +43,8 @@ export interface PersonalClientSourceDeps {
 export type LoadResult = PersonalClient | null | Error;
 
 // Failures where an old value beats an error: C1 is down or slow, not "you may not see this".
-const STALE_SERVABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_RATE_LIMITED', 'OVERLOADED']);
+// RATE_LIMITED (the caller's budget) too: serving an old value costs C1 nothing.
+const STALE_SERVABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_RATE_LIMITED', 'OVERLOADED', 'RATE_LIMITED']);
 
 /**
  * Where the loaders get personal clients: the cross-request cache first, then a fetch shared with
@@ -56,11 +63,31 @@ export class PersonalClientSource {
   /** One batch from a request's loader: results in key order, an Error at each failed key. */
   loadMany(ids: readonly string[], ctx: LoadContext): Promise<LoadResult[]> {
     this.#deps.observer.loaderBatch(ids.length);
-    const loadAll = (fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>) =>
-      Promise.all(ids.map((id) => this.load(id, ctx, fromRedis).catch((error: unknown) => asError(error))));
-    if (this.#shared === undefined) return loadAll();
+    if (this.#shared === undefined) return this.#charged(ids, ctx);
     // One Redis round trip for the whole batch, before any id goes upstream.
-    return this.#shared.lookup(ctx.partition, ids, (id) => localKey(ctx.partition, id)).then(loadAll);
+    return this.#shared
+      .lookup(ctx.partition, ids, (id) => localKey(ctx.partition, id))
+      .then((fromRedis) => this.#charged(ids, ctx, fromRedis));
+  }
+
+  /**
+   * Charges the caller once for the ids this batch will fetch itself (not fresh here or in Redis,
+   * not joining a fetch in flight), then loads them all; ids past a partial grant fail RATE_LIMITED.
+   */
+  #charged(ids: readonly string[], ctx: LoadContext, fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>) {
+    const loadAll = (refused?: ReadonlyMap<string, GatewayError>) =>
+      Promise.all(
+        ids.map((id) => this.load(id, ctx, fromRedis, refused?.get(id)).catch((error: unknown) => asError(error))),
+      );
+    const toFetch = [...new Set(ids)].filter((id) => {
+      const key = localKey(ctx.partition, id);
+      return this.#deps.cache.getFresh(key) === undefined && !fromRedis?.has(id) && !this.#inFlight.has(key);
+    });
+    if (toFetch.length === 0) return loadAll();
+    // The in-memory budget answers synchronously: then nothing can change between charge and fetch.
+    const grant = this.#deps.budget.take(ctx.caller, toFetch.length);
+    if (grant instanceof Promise) return grant.then((g) => loadAll(refusalsFor(toFetch, g)));
+    return loadAll(refusalsFor(toFetch, grant));
   }
 
   /**
@@ -82,11 +109,15 @@ export class PersonalClientSource {
     this.#deps.observer.loaderBatch(size);
   }
 
-  /** `fromRedis`: fresh entries the shared cache found for this batch. */
+  /**
+   * `fromRedis`: fresh entries the shared cache found for this batch. `refused`: the caller's budget
+   * has no call left for this id, so it is answered only from what needs no new C1 call.
+   */
   load(
     id: string,
     ctx: LoadContext,
     fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>,
+    refused?: GatewayError,
   ): Promise<PersonalClient | null> {
     const key = localKey(ctx.partition, id);
     const { cache, observer } = this.#deps;
@@ -102,6 +133,10 @@ export class PersonalClientSource {
       cache.setUntil(key, remote);
       ctx.stats.cacheHits += 1;
       return Promise.resolve(remote.value);
+    }
+    if (refused !== undefined && !this.#inFlight.has(key)) {
+      observer.budgetRefused();
+      return Promise.reject(refused).catch((error: unknown) => this.#staleOr(key, error, ctx));
     }
     const { promise, shared } = this.#inFlight.run(key, () => this.#fetch(key, id, ctx));
     if (!shared) ctx.stats.upstreamCalls += 1;

@@ -98,6 +98,12 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     registers,
   });
 
+  const budgetRefused = new Counter({
+    name: `${prefix}caller_budget_refused_total`,
+    help: 'C1 calls not made because the caller had spent its upstream budget (served stale or RATE_LIMITED).',
+    registers,
+  });
+
   let tokenExpiresAt: number | undefined;
   new Gauge({
     name: `${prefix}token_expiry_seconds`,
@@ -135,5 +141,6 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     l2Error: (kind) => l2Errors.inc({ kind }),
     l2Lock: (outcome) => l2Locks.inc({ outcome }),
     documentCompiled: (outcome) => documentsCompiled.inc({ outcome }),
+    budgetRefused: () => budgetRefused.inc(),
   };
 }

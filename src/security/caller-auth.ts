@@ -27,6 +27,16 @@ export interface CallerAuthOptions {
   clock?: Clock;
   /** Told why a caller was refused (never the presented credential). */
   onReject?: (reason: string, request: Request) => void;
+  /** Told who a request proved to be, once it passed (never the presented credential). */
+  onAuthenticated?: (request: Request, caller: AuthenticatedCaller) => void;
+}
+
+/** What a request that passed proved about its sender. */
+export interface AuthenticatedCaller {
+  /** It carried the right router secret. */
+  routerSecret: boolean;
+  /** `sub` of its verified JWT, when it had one. */
+  jwtSubject?: string | undefined;
 }
 
 export const OPS_PATHS = ['/health', '/ready', '/metrics'];
@@ -54,6 +64,10 @@ export function createAuthenticator(options: CallerAuthOptions): Authenticator {
   // jose caches the key set, refetches on an unknown `kid` (rate-limited by its cooldown) and never
   // follows redirects, so a compromised JWKS host cannot bounce us elsewhere.
   const keys = jwt === undefined ? undefined : createRemoteJWKSet(new URL(jwt.jwksUrl));
+  const passed = (request: Request, jwtSubject?: string): undefined => {
+    options.onAuthenticated?.(request, { routerSecret: secretDigest !== undefined, jwtSubject });
+    return undefined;
+  };
 
   return async (request) => {
     if (secretDigest !== undefined) {
@@ -63,18 +77,18 @@ export function createAuthenticator(options: CallerAuthOptions): Authenticator {
         return { reason: given === null ? 'router secret missing' : 'router secret wrong' };
       }
     }
-    if (jwt === undefined && options.requireBearer !== true) return undefined;
+    if (jwt === undefined && options.requireBearer !== true) return passed(request);
     const token = BEARER.exec(request.headers.get('authorization') ?? '')?.[1];
     if (token === undefined) return { reason: 'bearer token missing', challenge: 'Bearer' };
-    if (jwt === undefined || keys === undefined) return undefined; // forward mode: C1 judges the token
+    if (jwt === undefined || keys === undefined) return passed(request); // forward mode: C1 judges the token
     try {
-      await jwtVerify(token, keys, {
+      const { payload } = await jwtVerify(token, keys, {
         issuer: jwt.issuer,
         audience: jwt.audience,
         clockTolerance: jwt.clockToleranceSeconds ?? 5,
         currentDate: new Date(clock()),
       });
-      return undefined;
+      return passed(request, typeof payload.sub === 'string' ? payload.sub : undefined);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       return {

@@ -8,7 +8,8 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
-import { callerAuthEnabled, useCallerAuth, type CallerAuthOptions } from './caller-auth.js';
+import { callerAuthEnabled, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
+import { callerKey } from './caller-key.js';
 import { createOperationCost } from './cost-limits.js';
 import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
 import { useOperationLimits } from './operation-limits.js';
@@ -32,9 +33,19 @@ export interface Security {
   plugins: Plugin[];
   /** Put last in createYoga's plugins, after graphql-jit: it wraps whichever executor was picked. */
   executionPlugins: Plugin[];
+  /** Whose upstream budget a GraphQL request spends (see caller-key.ts); forward mode passes its token hash. */
+  callerKeyOf(initial: ServerContext, forwardPartition?: string): string;
+}
+
+/** What Yoga's context holds of a request: on node:http, the server context's `req` is the IncomingMessage. */
+export interface ServerContext {
+  request: Request;
+  req?: { socket?: { remoteAddress?: string | undefined } | undefined } | undefined;
 }
 
 export function createSecurity({ config, logger, clock, requestIdOf }: SecurityDeps): Security {
+  // Kept with the Request, like its id: gone with it, and never holding the token itself.
+  const authenticated = new WeakMap<Request, AuthenticatedCaller>();
   const auth: CallerAuthOptions = {
     routerSecret: config.ROUTER_SECRET,
     routerSecretHeader: config.ROUTER_SECRET_HEADER,
@@ -47,6 +58,7 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
     ...(clock === undefined ? {} : { clock }),
     onReject: (reason, request) =>
       logger.info({ ...(requestIdOf === undefined ? {} : { requestId: requestIdOf(request) }), reason }, 'caller refused: not authenticated'),
+    onAuthenticated: (request, caller) => authenticated.set(request, caller),
   };
   const edge: HttpEdgeOptions = {
     corsOrigins: config.CORS_ORIGINS,
@@ -93,5 +105,15 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
     },
     plugins,
     executionPlugins: [cost.heavyLane],
+    callerKeyOf(initial, forwardPartition) {
+      const caller = authenticated.get(initial.request);
+      return callerKey({
+        jwtSubject: caller?.jwtSubject,
+        forwardPartition,
+        routerAuthenticated: caller?.routerSecret ?? false,
+        clientName: initial.request.headers.get('apollographql-client-name'),
+        address: initial.req?.socket?.remoteAddress,
+      });
+    },
   };
 }

@@ -27,6 +27,9 @@ describe('mini soak: random upstream faults', () => {
         UPSTREAM_RETRY_BASE_MS: '5',
         UPSTREAM_RETRY_MAX_MS: '20',
         CACHE_TTL_MS: '0',
+        // One caller, every request upstream: the soak is about faults, not the per-caller budget.
+        CALLER_UPSTREAM_RATE: '1000000000',
+        CALLER_UPSTREAM_BURST: '1000000000',
       },
     });
   });
