@@ -15,6 +15,14 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'CONFIG_INVALID';
 
+/**
+ * Whose failure an error reports. `upstream`: C1 answered badly or not at all (a 5xx, a refused or
+ * reset connection, an attempt it left unanswered past undici's timeouts). `gateway`: the gateway
+ * gave up on its own (the caller's deadline passed or it went away, a full queue, a shutdown),
+ * which says nothing about C1's health. The circuit breakers count only `upstream` failures.
+ */
+export type ErrorOrigin = 'upstream' | 'gateway';
+
 export interface GatewayErrorOptions {
   cause?: unknown;
   /** HTTP status the upstream answered with, when there was one. */
@@ -23,6 +31,8 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   /** Server-requested delay before a retry (from `Retry-After`), in ms. */
   retryAfterMs?: number;
+  /** @default 'upstream' for UPSTREAM_* codes, 'gateway' for the others */
+  origin?: ErrorOrigin;
 }
 
 const BRAND = Symbol.for('c1-gateway.GatewayError');
@@ -32,6 +42,7 @@ export class GatewayError extends Error {
   readonly status: number | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly origin: ErrorOrigin;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -40,6 +51,7 @@ export class GatewayError extends Error {
     this.status = options.status;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    this.origin = options.origin ?? (code.startsWith('UPSTREAM_') ? 'upstream' : 'gateway');
     Object.defineProperty(this, BRAND, { value: true });
   }
 }

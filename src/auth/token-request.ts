@@ -67,7 +67,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenGrant> {
     if (timedOut) {
       throw new GatewayError('UPSTREAM_TIMEOUT', `C1 token request timed out after ${timeoutMs} ms`, { retryable: true, cause: error });
     }
-    if (signal.aborted) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'token source was closed', { cause: error });
+    if (signal.aborted) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'token source was closed', { cause: error, origin: 'gateway' });
     // Reset, refused, undici's connect/headers/body timeouts: typed like the API's, retryable.
     throw toUpstreamError(error);
   } finally {

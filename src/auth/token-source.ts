@@ -13,7 +13,8 @@ export interface TokenSource {
 }
 
 /** The error getToken rejects with once the source is closed. */
-export const closedError = (): GatewayError => new GatewayError('UPSTREAM_UNAVAILABLE', 'token source is closed');
+export const closedError = (): GatewayError =>
+  new GatewayError('UPSTREAM_UNAVAILABLE', 'token source is closed', { origin: 'gateway' });
 
 /** C1_ACCESS_TOKEN mode: one fixed token; nothing to refresh, so invalidate is a no-op. */
 export function createStaticTokenSource(token: string): TokenSource {

@@ -11,7 +11,8 @@ export function raceDeadline<T>(promise: Promise<T>, signal: AbortSignal | undef
 }
 
 export function deadlineError(): GatewayError {
-  return new GatewayError('UPSTREAM_TIMEOUT', 'The request deadline passed while waiting for C1');
+  // The caller's budget ran out, whatever C1 was doing: not a verdict on C1 (see ErrorOrigin).
+  return new GatewayError('UPSTREAM_TIMEOUT', 'The request deadline passed while waiting for C1', { origin: 'gateway' });
 }
 
 /**

@@ -154,7 +154,7 @@ export class PersonalClientSource {
           } finally {
             observer.upstreamInFlight(-1);
           }
-        });
+        }, ctx);
       if (this.#shared !== undefined) {
         // At most one replica calls C1 for this key at a time; the entry keeps the lifetimes it got.
         const entry = await this.#shared.fetch(ctx.partition, id, upstream, ctx.signal);

@@ -27,12 +27,15 @@ export interface CircuitBreakerOptions {
 }
 
 /**
- * Unavailable and timed out mean the upstream is failing. 429 means it is alive but busy: it
- * neither opens nor closes the breaker. Any other answer (even 4xx) proves the upstream works.
+ * Unavailable and timed out mean the upstream is failing — when it is C1's doing: a deadline that
+ * passed or a caller that went away (origin `gateway`) says nothing about C1, or one traffic spike
+ * would open the breaker of a healthy C1. 429 means it is alive but busy: it neither opens nor
+ * closes the breaker. Any other answer (even 4xx) proves the upstream works.
  */
 export function classifyOutcome(error: unknown): Outcome {
   if (error === undefined) return 'success';
   if (!isGatewayError(error)) return 'failure';
+  if (error.origin === 'gateway') return 'neutral';
   if (error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT') return 'failure';
   return error.code === 'UPSTREAM_RATE_LIMITED' ? 'neutral' : 'success';
 }
