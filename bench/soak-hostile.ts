@@ -4,8 +4,8 @@
  * a normal caller from 127.0.0.2. Prints whether the process lived, its RSS, the normal caller's
  * latency, every answer by outcome and the C1 GETs against the per-caller budgets; writes them to
  * its section of BENCHMARKS.md; exits 1 on a missed target, 2 if the harness itself failed.
- * Knobs: SOAK_HOSTILE_SECONDS (60), _AMPLIFIERS (48), _FLOODERS (10), _NORMAL_RATE (4 requests/s),
- * _NODE_ARGS (none: V8's defaults), _OUTPUT (BENCHMARKS.md; '' writes nothing).
+ * Knobs: SOAK_HOSTILE_SECONDS (60), _AMPLIFIERS (48; 0 for none), _FLOODERS (10; 0 for none),
+ * _NORMAL_RATE (4 requests/s), _NODE_ARGS (none: V8's defaults), _OUTPUT (BENCHMARKS.md; '' writes nothing).
  */
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,15 +21,16 @@ import { consoleText, hostileChecks, markdownSection, writeSection, type Hostile
 import { outcomeOf } from './soak/outcomes.js';
 import { watchGateway } from './soak/watch.js';
 
-const num = (name: string, fallback: number): number => {
+/** A knob from the environment; `min` 0 lets one kind of caller be left out, to see the others alone. */
+const num = (name: string, fallback: number, min = Number.MIN_VALUE): number => {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number of at least ${min}`);
   return value;
 };
 const KNOBS = ['SECONDS', 'AMPLIFIERS', 'FLOODERS', 'NORMAL_RATE', 'NODE_ARGS', 'OUTPUT'].map((k) => `SOAK_HOSTILE_${k}`);
 const SECONDS = num('SOAK_HOSTILE_SECONDS', 60);
-const AMPLIFIERS = num('SOAK_HOSTILE_AMPLIFIERS', 48);
-const FLOODERS = num('SOAK_HOSTILE_FLOODERS', 10);
+const AMPLIFIERS = Math.floor(num('SOAK_HOSTILE_AMPLIFIERS', 48, 0));
+const FLOODERS = Math.floor(num('SOAK_HOSTILE_FLOODERS', 10, 0));
 const NORMAL_RATE = num('SOAK_HOSTILE_NORMAL_RATE', 4);
 const NODE_ARGS = (process.env['SOAK_HOSTILE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 const OUTPUT = process.env['SOAK_HOSTILE_OUTPUT'] ?? 'BENCHMARKS.md';
@@ -124,7 +125,7 @@ async function main(): Promise<number> {
       nodeArgs: NODE_ARGS.join(' ') || '(V8 defaults)',
       loadAverage: `${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`,
     },
-    shapes: shapes.map((s) => `${s.kind}: ${s.about}, ${(s.body.length / 1024).toFixed(1)} KiB in`),
+    shapes: (AMPLIFIERS > 0 ? shapes : []).map((s) => `${s.kind}: ${s.about}, ${(s.body.length / 1024).toFixed(1)} KiB in`),
     tallies: new Map([...amplifiers.tallies, ...flood.tallies]),
     normal: normalResult,
     normalOutcomes,
