@@ -29,6 +29,10 @@ export interface LoadSpec {
   overallRate?: number;
   /** Bodies it returns false for are counted as `mismatches` (e.g. GraphQL errors). */
   verifyBody?: (body: string) => boolean;
+  /** Open loop only: the source address of its connections, e.g. '127.0.0.2' to be another caller on loopback. */
+  localAddress?: string;
+  /** Open loop only: sees every response (any status), e.g. to count error codes. */
+  onResponse?: (status: number, body: string) => void;
 }
 
 export interface LoadResult {

@@ -12,7 +12,11 @@ import { percentile } from './stats.js';
 const TICK_MS = 1; // scheduling granularity; requests due within a tick go out together
 
 export async function runOpenLoop(spec: LoadSpec & { overallRate: number; seconds: number }): Promise<LoadResult> {
-  const pool = new Pool(spec.url, { connections: spec.connections, pipelining: 1 });
+  const pool = new Pool(spec.url, {
+    connections: spec.connections,
+    pipelining: 1,
+    ...(spec.localAddress === undefined ? {} : { connect: { localAddress: spec.localAddress } }),
+  });
   const latencies: number[] = [];
   let errors = 0;
   let non2xx = 0;
@@ -31,6 +35,7 @@ export async function runOpenLoop(spec: LoadSpec & { overallRate: number; second
       });
       const text = await response.body.text();
       latencies.push(performance.now() - due);
+      spec.onResponse?.(response.statusCode, text);
       if (response.statusCode < 200 || response.statusCode > 299) non2xx += 1;
       else if (spec.verifyBody !== undefined && !spec.verifyBody(text)) mismatches += 1;
     } catch {

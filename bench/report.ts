@@ -90,6 +90,17 @@ export function describeMachine(now = new Date()): Machine {
   return { cpuCount: list.length, cpuModel: list[0]?.model.trim() ?? 'unknown', node: process.version, date: now.toISOString() };
 }
 
+/** Where, when and how a run was made, as Markdown list items. */
+export function runFacts(machine: Machine, command: string, settings: Record<string, string | number>): string[] {
+  return [
+    `- machine: ${machine.cpuCount} × ${machine.cpuModel}`,
+    `- Node: ${machine.node}`,
+    `- date: ${machine.date}`,
+    `- command: \`${command}\``,
+    `- settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+  ];
+}
+
 export interface MarkdownInput {
   machine: Machine;
   command: string;
@@ -112,11 +123,7 @@ export function markdownReport(input: MarkdownInput): string {
     'Throughput and latency figures are medians of interleaved rounds. Compare rows within this run, not',
     'absolute figures across machines: the ratios are the result.',
     '',
-    `- machine: ${machine.cpuCount} × ${machine.cpuModel}`,
-    `- Node: ${machine.node}`,
-    `- date: ${machine.date}`,
-    `- command: \`${input.command}\``,
-    `- settings: ${Object.entries(input.settings).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    ...runFacts(machine, input.command, input.settings),
     '',
     '## Results',
     '',

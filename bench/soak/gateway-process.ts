@@ -1,4 +1,4 @@
-/** The real gateway (`node --import tsx src/main.ts`) as a child process the soak can watch. */
+/** The real gateway (`node --import tsx src/main.ts`, or the build) as a child process a soak can watch. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -9,10 +9,19 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 const START_TIMEOUT_MS = 60 * 1000; // tsx compiles the gateway on start; slow on a busy machine
 
+/** What the child runs: the sources through tsx, or the compiled build `npm start` runs (build it first). */
+export type GatewayEntry = 'src' | 'dist';
+const ENTRY_ARGS: Record<GatewayEntry, string[]> = {
+  src: ['--import', 'tsx', 'src/main.ts'],
+  dist: ['dist/main.js'],
+};
+
 export interface GatewayProcess {
   url: string;
   pid: number;
   alive(): boolean;
+  /** How it ended (exit code, or the signal that killed it); undefined while it runs. */
+  exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Resident set size in bytes, from /proc (Linux). */
   rss(): number;
   /** CPU time (user + system) used so far, in seconds, from /proc (Linux). */
@@ -31,9 +40,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  entry: GatewayEntry = 'src',
+): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...ENTRY_ARGS[entry]], {
     env: { PATH: process.env['PATH'] ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,6 +69,8 @@ export async function startGatewayProcess(env: Record<string, string>, nodeArgs:
     url,
     pid: child.pid ?? 0,
     alive: () => child.exitCode === null && child.signalCode === null,
+    exitStatus: () =>
+      child.exitCode === null && child.signalCode === null ? undefined : { code: child.exitCode, signal: child.signalCode },
     rss() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) * 1024;
