@@ -15,7 +15,7 @@ export async function runOpenLoop(spec: LoadSpec & { overallRate: number; second
   const pool = new Pool(spec.url, {
     connections: spec.connections,
     pipelining: 1,
-    ...(spec.localAddress === undefined ? {} : { connect: { localAddress: spec.localAddress } }),
+    ...(spec.localAddress === undefined ? {} : { localAddress: spec.localAddress }),
   });
   const latencies: number[] = [];
   let errors = 0;

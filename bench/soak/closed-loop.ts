@@ -30,7 +30,7 @@ export interface ClosedLoop {
 }
 
 export function startClosedLoop(spec: ClosedLoopSpec): ClosedLoop {
-  const pool = new Pool(spec.url, { connections: Math.max(1, spec.workers), connect: { localAddress: spec.localAddress } });
+  const pool = new Pool(spec.url, { connections: Math.max(1, spec.workers), localAddress: spec.localAddress });
   const tallies = new Map<string, OutcomeTally>();
   const cut = new AbortController();
   setMaxListeners(0, cut.signal); // every request in flight listens on it

@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { noopObserver } from '../../src/observer.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -145,5 +146,28 @@ describe('per-caller budget keyed by the verified JWT subject', () => {
     expect(limitedAt(await list(ids(5, 6), alice))).toEqual([0]);
     expect(served(await list(ids(6, 11), await bearer('bob')))).toEqual(ids(6, 11));
     expect(gw.sandbox.stats.apiGets).toBe(10);
+  });
+
+  it('gives each client address its own budget when nothing else names the caller', async () => {
+    await start();
+    // Two callers on two loopback addresses, neither authenticated as the router nor by JWT.
+    const from = (localAddress: string) => new Agent({ localAddress });
+    const [first, second] = [from('127.0.0.1'), from('127.0.0.2')];
+    const ask = async (agent: Agent, wanted: string[]) => {
+      const response = await request(`${gw.url}/graphql`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', 'x-router-secret': SECRET },
+        body: JSON.stringify({ query: LIST, variables: { ids: wanted } }),
+      });
+      return (await response.body.json()) as ListBody;
+    };
+    try {
+      expect(limitedAt(await ask(first, ids(0, 8)))).toEqual([5, 6, 7]);
+      expect(served(await ask(second, ids(8, 13)))).toEqual(ids(8, 13));
+      expect(gw.sandbox.stats.apiGets).toBe(10);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
   });
 });
