@@ -77,6 +77,12 @@ describe('counting what an operation resolves', () => {
     });
   });
 
+  it('counts one variable list under 100 aliases 100 times, reading its ids once', () => {
+    const reps = Array.from({ length: 1_350 }, () => ({ __typename: 'PersonalClient', id: '1' }));
+    const aliases = Array.from({ length: 100 }, (_, i) => `e${i}: _entities(representations: $r) { __typename }`).join(' ');
+    expect(measure(`query($r: [_Any!]!) { ${aliases} }`, { r: reps })).toMatchObject({ fetches: 1, resolutions: 135_000 });
+  });
+
   it('counts a root field that GraphQL merges (same response key) once', () => {
     const query = `{ ...F ...F personalClient(id: "1") { id } } fragment F on Query { personalClient(id: "1") { id } }`;
     expect(measure(query)).toMatchObject({ resolutions: 1 });
