@@ -18,6 +18,7 @@ import { noopObserver } from '../src/observer.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../test/helpers/redis-server.js';
+import { ONE_CALLER_UNBOUNDED } from './env.js';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const REQUESTS = num('BENCH_REQUESTS', 2_000);
@@ -88,9 +89,8 @@ const show = (events: Events) =>
 async function replica(sandbox: Sandbox, env: Record<string, string>, events: Events = new Map()) {
   const observer = recorder(events);
   // A TTL longer than the run: what is measured is sharing, not expiry in the middle of a run.
-  // One caller drives every replica: a per-caller budget far beyond the run, or it would measure refusals.
-  const budget = { CALLER_UPSTREAM_RATE: '1000000000', CALLER_UPSTREAM_BURST: '1000000000' };
-  const base = { REQUEST_DEADLINE_MS: '30000', CACHE_TTL_MS: String(10 * 60 * 1000), ...budget };
+  // One caller drives every replica: per-caller bounds far beyond the run, or it would measure refusals.
+  const base = { REQUEST_DEADLINE_MS: '30000', CACHE_TTL_MS: String(10 * 60 * 1000), ...ONE_CALLER_UNBOUNDED };
   const gateway = await startGateway({ sandbox, env: { ...base, ...env }, deps: { observer } });
   await ready(gateway.app.redis);
   return gateway;

@@ -8,6 +8,7 @@
  */
 import { Pool } from 'undici';
 import { createSandbox } from '../src/sandbox/index.js';
+import { ONE_CALLER_UNBOUNDED } from './env.js';
 import { startFaultProxy } from './soak/fault-proxy.js';
 import { startGatewayProcess } from './soak/gateway-process.js';
 import { seededRandom } from './soak/random.js';
@@ -55,9 +56,8 @@ async function main(): Promise<number> {
     // Short TTL so most requests reach the faulty upstream; the stale window masks some faults.
     CACHE_TTL_MS: '200',
     CACHE_NOT_FOUND_TTL_MS: '200',
-    // One caller at full speed: the soak exercises upstream faults, not the per-caller budget.
-    CALLER_UPSTREAM_RATE: '1000000000',
-    CALLER_UPSTREAM_BURST: '1000000000',
+    // One caller at full speed: the soak exercises upstream faults, not the per-caller bounds.
+    ...ONE_CALLER_UNBOUNDED,
   }, NODE_ARGS);
   const ids = [...sandbox.clients.map((c) => c.id as string), ...Array.from({ length: 8 }, (_, i) => `missing-${i}`)];
   const anyId = () => ids[Math.floor(random() * ids.length)] as string;

@@ -58,6 +58,9 @@ const envSchema = z.object({
   CALLER_UPSTREAM_RATE: int(50, 1),
   CALLER_UPSTREAM_BURST: int(200, 1),
   CALLER_BUDGET_MAX_CALLERS: int(10_000, 1),
+  // Per-caller admission: GraphQL requests one caller may have in progress, and waiting
+  CALLER_MAX_IN_FLIGHT: int(16, 1),
+  CALLER_MAX_QUEUED: int(1_000, 0),
 
   // Resilience
   REQUEST_DEADLINE_MS: int(10_000, 1),

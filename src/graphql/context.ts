@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { TokenSource } from '../auth/token-manager.js';
 import { createStaticTokenSource } from '../auth/token-manager.js';
@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import type { DeadlineSignals } from '../loading/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
 import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';
+import { bearerOf, tokenHash } from '../security/caller-key.js';
 
 /** What our resolvers add to Yoga's own context (request, params). */
 export interface GatewayContext {
@@ -52,13 +53,11 @@ export function defaultRequestId(request: Request): string {
 function credentialFor(request: Request, serviceTokens: TokenSource | undefined) {
   if (serviceTokens !== undefined) return { tokens: serviceTokens, partition: SERVICE_PARTITION };
   // Forward mode: the caller's own C1 token goes upstream, and the caches are keyed by its hash.
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '');
-  const token = match?.[1];
+  const token = bearerOf(request.headers.get('authorization'));
   if (token === undefined) {
     throw new GatewayError('UNAUTHENTICATED', 'A C1 bearer token is required (Authorization: Bearer …)');
   }
-  const partition = createHash('sha256').update(token).digest('base64url');
-  return { tokens: createStaticTokenSource(token), partition };
+  return { tokens: createStaticTokenSource(token), partition: tokenHash(token) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Plugin } from 'graphql-yoga';
 import { systemClock, type Clock } from '../clock.js';
+import { bearerOf } from './caller-key.js';
 
 /** Caller JWTs are checked against this key set, issuer and audience. */
 export interface JwtVerification {
@@ -40,7 +41,6 @@ export interface AuthenticatedCaller {
 }
 
 export const OPS_PATHS = ['/health', '/ready', '/metrics'];
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 export interface Refusal {
   reason: string;
@@ -78,7 +78,7 @@ export function createAuthenticator(options: CallerAuthOptions): Authenticator {
       }
     }
     if (jwt === undefined && options.requireBearer !== true) return passed(request);
-    const token = BEARER.exec(request.headers.get('authorization') ?? '')?.[1];
+    const token = bearerOf(request.headers.get('authorization'));
     if (token === undefined) return { reason: 'bearer token missing', challenge: 'Bearer' };
     if (jwt === undefined || keys === undefined) return passed(request); // forward mode: C1 judges the token
     try {

@@ -55,6 +55,18 @@ function expandIPv6(address: string): string[] {
   return [...left, ...zeros, ...right].map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''));
 }
 
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** The bearer token of an `Authorization` header, or undefined. */
+export function bearerOf(authorization: string | null): string | undefined {
+  return BEARER.exec(authorization ?? '')?.[1];
+}
+
+/** Forward mode's cache partition and caller key: the SHA-256 of the caller's C1 token, never the token. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
 function sha256(value: string): string {
   return `sha256-${createHash('sha256').update(value).digest('base64url')}`;
 }

@@ -9,7 +9,8 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
 import { callerAuthEnabled, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
-import { callerKey } from './caller-key.js';
+import { useCallerAdmission } from './caller-admission.js';
+import { bearerOf, callerKey, tokenHash } from './caller-key.js';
 import { createOperationCost } from './cost-limits.js';
 import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
 import { useOperationLimits } from './operation-limits.js';
@@ -67,6 +68,24 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
     introspection: config.INTROSPECTION,
   };
   const guardOps = callerAuthEnabled(auth) && config.OPS_ENDPOINTS_REQUIRE_AUTH;
+  const forwardMode = config.credentials.kind === 'forward';
+  // Worked out once per request (at admission, else for the upstream budget) and kept with it.
+  const keys = new WeakMap<Request, string>();
+  const keyOf = (request: Request, req: ServerContext['req'], forwardPartition: string | undefined): string => {
+    let key = keys.get(request);
+    if (key === undefined) {
+      const caller = authenticated.get(request);
+      key = callerKey({
+        jwtSubject: caller?.jwtSubject,
+        forwardPartition,
+        routerAuthenticated: caller?.routerSecret ?? false,
+        clientName: request.headers.get('apollographql-client-name'),
+        address: req?.socket?.remoteAddress,
+      });
+      keys.set(request, key);
+    }
+    return key;
+  };
 
   const cost = createOperationCost({
     maxFetches: config.MAX_UPSTREAM_FETCHES_PER_OPERATION,
@@ -80,6 +99,17 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
   if (callerAuthEnabled(auth)) plugins.push(useCallerAuth(auth));
   // Yoga's built-in /health answers before any user plugin; to guard it, serve it after auth instead.
   if (guardOps) plugins.push(useReadinessCheck({ endpoint: '/health', check: () => true }));
+  plugins.push(
+    useCallerAdmission({
+      maxInFlight: config.CALLER_MAX_IN_FLIGHT,
+      maxQueued: config.CALLER_MAX_QUEUED,
+      maxWaitMs: config.REQUEST_DEADLINE_MS,
+      callerOf: (request, serverContext) => {
+        const token = forwardMode ? bearerOf(request.headers.get('authorization')) : undefined;
+        return keyOf(request, (serverContext as ServerContext).req, token === undefined ? undefined : tokenHash(token));
+      },
+    }),
+  );
   plugins.push(...httpEdgePlugins(edge));
   if (config.PERSISTED_OPERATIONS_FILE !== undefined) {
     plugins.push(usePersistedOperationsAllowList(loadPersistedOperations(config.PERSISTED_OPERATIONS_FILE)));
@@ -105,15 +135,6 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
     },
     plugins,
     executionPlugins: [cost.heavyLane],
-    callerKeyOf(initial, forwardPartition) {
-      const caller = authenticated.get(initial.request);
-      return callerKey({
-        jwtSubject: caller?.jwtSubject,
-        forwardPartition,
-        routerAuthenticated: caller?.routerSecret ?? false,
-        clientName: initial.request.headers.get('apollographql-client-name'),
-        address: initial.req?.socket?.remoteAddress,
-      });
-    },
+    callerKeyOf: (initial, forwardPartition) => keyOf(initial.request, initial.req, forwardPartition),
   };
 }

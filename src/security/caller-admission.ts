@@ -1,0 +1,103 @@
+import type { Plugin } from 'graphql-yoga';
+import { pathOf } from '../observability/graphql-requests.js';
+
+export interface CallerAdmissionOptions {
+  /** Requests one caller may have in progress at once (CALLER_MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  /** Requests one caller may have waiting for a turn; past it 503 at once (CALLER_MAX_QUEUED). */
+  maxQueued: number;
+  /** Longest wait for a turn, in ms; past it 503 (REQUEST_DEADLINE_MS). */
+  maxWaitMs: number;
+  /** Who sent the request (see caller-key.ts); `serverContext` holds node's `req` on node:http. */
+  callerOf(request: Request, serverContext: object): string;
+  /** @default '/graphql' — only requests to it are admitted this way. */
+  endpoint?: string;
+}
+
+interface Caller {
+  active: number;
+  waiting: Waiter[];
+}
+
+interface Waiter {
+  admit(): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Per-caller admission: each caller has at most `maxInFlight` GraphQL requests in progress; more
+ * wait their turn, in order, before their body is even read. On one event loop, every request in
+ * progress takes its share of each turn of the loop: 48 connections of one caller sending requests
+ * the limits refuse still made each turn last 140 ms, and another caller's cheap query wait seconds.
+ * With a few in progress per caller, each caller gets a fair share of every turn, however many
+ * connections it opens. A request refused here costs no parsing at all: 503 OVERLOADED, with
+ * `Retry-After`.
+ */
+export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
+  const endpoint = options.endpoint ?? '/graphql';
+  const callers = new Map<string, Caller>();
+  const admitted = new WeakMap<Request, string>();
+
+  const release = (key: string): void => {
+    const caller = callers.get(key);
+    if (caller === undefined) return;
+    const next = caller.waiting.shift();
+    if (next !== undefined) {
+      clearTimeout(next.timer);
+      next.admit(); // the turn passes on: `active` stays the same
+      return;
+    }
+    caller.active -= 1;
+    if (caller.active === 0) callers.delete(key);
+  };
+
+  return {
+    onRequest({ request, serverContext, endResponse, fetchAPI }) {
+      if (pathOf(request.url) !== endpoint) return undefined;
+      const key = options.callerOf(request, serverContext);
+      let caller = callers.get(key);
+      if (caller === undefined) {
+        caller = { active: 0, waiting: [] };
+        callers.set(key, caller);
+      }
+      if (caller.active < options.maxInFlight) {
+        caller.active += 1;
+        admitted.set(request, key);
+        return undefined;
+      }
+      const refuse = (message: string) =>
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'OVERLOADED' } }] }), {
+            status: 503,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' },
+          }),
+        );
+      if (caller.waiting.length >= options.maxQueued) {
+        refuse('Too many requests from this caller are waiting; try again shortly');
+        return undefined;
+      }
+      const waiting = caller.waiting;
+      return new Promise<void>((resolve) => {
+        const waiter: Waiter = {
+          admit: () => {
+            admitted.set(request, key);
+            resolve();
+          },
+          timer: setTimeout(() => {
+            waiting.splice(waiting.indexOf(waiter), 1);
+            refuse('This caller has had too many requests in progress for too long; try again shortly');
+            resolve();
+          }, options.maxWaitMs),
+        };
+        waiter.timer.unref();
+        waiting.push(waiter);
+      });
+    },
+    onResponse({ request }) {
+      const key = admitted.get(request);
+      if (key === undefined) return;
+      admitted.delete(request);
+      release(key);
+    },
+  };
+}

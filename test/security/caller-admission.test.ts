@@ -1,0 +1,124 @@
+import { Agent, request } from 'undici';
+import { createSchema, createYoga } from 'graphql-yoga';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useCallerAdmission } from '../../src/security/caller-admission.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+
+interface Answer {
+  status: number;
+  retryAfter: string | undefined;
+  body: { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+}
+
+describe('per-caller admission', () => {
+  // C1 answers only when the test says so; `holding(n)` resolves once n GETs are waiting for an answer.
+  let held: (() => void)[];
+  let heldChanged: () => void;
+  const holding = (n: number) =>
+    new Promise<void>((resolve) => {
+      heldChanged = () => held.length >= n && resolve();
+      heldChanged();
+    });
+  let upstream: ScriptedServer;
+  let gw: TestGateway;
+  const agents = new Map<string, Agent>();
+
+  beforeEach(async () => {
+    held = [];
+    heldChanged = () => undefined;
+    upstream = await startScriptedServer(
+      (req) =>
+        new Promise((answer) => {
+          const id = decodeURIComponent(req.path.split('/').pop() ?? '');
+          held.push(() => answer({ body: { client: { id } } }));
+          heldChanged();
+        }),
+    );
+  });
+  afterEach(async () => {
+    for (const release of held) release();
+    await Promise.all([...agents.values()].map((a) => a.close()));
+    agents.clear();
+    await gw.close();
+    await upstream.close();
+  });
+
+  const start = (env: Record<string, string> = {}) =>
+    startGateway({
+      env: { C1_ACCESS_TOKEN: 'static-test-token', C1_API_URL: upstream.origin, CALLER_MAX_IN_FLIGHT: '1', CALLER_MAX_QUEUED: '1', ...env },
+    }).then((started) => (gw = started));
+
+  /** One GraphQL request for `id`, sent from `address` (each loopback address is another caller). */
+  const ask = async (id: string, address = '127.0.0.1'): Promise<Answer> => {
+    let agent = agents.get(address);
+    if (agent === undefined) agents.set(address, (agent = new Agent({ localAddress: address })));
+    const response = await request(`${gw.url}/graphql`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ personalClient(id: "${id}") { id } }` }),
+    });
+    const retryAfter = response.headers['retry-after'];
+    return { status: response.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, body: (await response.body.json()) as Answer['body'] };
+  };
+
+  it('keeps a caller to its requests in progress, queues the next in order, refuses past the queue, and serves other callers at once', async () => {
+    await start();
+    const first = ask('a-1');
+    await holding(1); // a-1 is in progress, waiting for C1
+    const second = ask('a-2'); // waits its turn: nothing reaches C1 for it yet
+    const third = await ask('a-3'); // the queue of 1 is full
+    expect(third).toMatchObject({ status: 503, retryAfter: '1', body: { errors: [{ extensions: { code: 'OVERLOADED' } }] } });
+
+    const other = ask('b-1', '127.0.0.2'); // another caller is not held up by the first one's queue
+    await holding(2);
+    expect(upstream.requests.map((r) => r.path.split('/').pop())).toEqual(['a-1', 'b-1']);
+
+    held.splice(0).forEach((release) => release());
+    expect((await first).body).toEqual({ data: { personalClient: { id: 'a-1' } } });
+    expect((await other).body).toEqual({ data: { personalClient: { id: 'b-1' } } });
+    await holding(1); // a-2's turn came when a-1 was answered
+    held.splice(0).forEach((release) => release());
+    expect((await second).body).toEqual({ data: { personalClient: { id: 'a-2' } } });
+    expect(upstream.requests.map((r) => r.path.split('/').pop())).toEqual(['a-1', 'b-1', 'a-2']);
+  });
+
+  it('leaves /health, /ready and /metrics out of it', async () => {
+    await start();
+    const first = ask('a-1');
+    await holding(1);
+    const second = ask('a-2');
+    for (const path of ['/health', '/metrics']) expect((await fetch(`${gw.url}${path}`)).status).toBe(200);
+    held.splice(0).forEach((release) => release());
+    await first;
+    await holding(1);
+    held.splice(0).forEach((release) => release());
+    await second;
+  });
+});
+
+describe('per-caller admission, in-process', () => {
+  it('answers OVERLOADED to a request that waited longer than its bound for a turn, and keeps the turn order', async () => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const yoga = createYoga({
+      schema: createSchema({ typeDefs: 'type Query { slow: Int }', resolvers: { Query: { slow: () => gate.then(() => 1) } } }),
+      plugins: [useCallerAdmission({ maxInFlight: 1, maxQueued: 5, maxWaitMs: 50, callerOf: (request) => request.headers.get('x-caller') ?? '' })],
+    });
+    const ask = (caller: string) =>
+      yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-caller': caller },
+        body: JSON.stringify({ query: '{ slow }' }),
+      });
+    const first = ask('a'); // in progress until the gate opens
+    const waited = await ask('a');
+    expect(waited.status).toBe(503);
+    expect(await waited.json()).toMatchObject({ errors: [{ extensions: { code: 'OVERLOADED' } }] });
+    open();
+    expect(await (await first).json()).toEqual({ data: { slow: 1 } });
+    // The timed-out waiter left the queue: the caller's next request is admitted at once.
+    expect(await (await ask('a')).json()).toEqual({ data: { slow: 1 } });
+  });
+});
