@@ -15,8 +15,9 @@ import { benchClientId } from './ids.js';
 import { runLoad } from './load.js';
 import { describeMachine } from './report.js';
 import { startClosedLoop } from './soak/closed-loop.js';
+import { startClosedLoopThread } from './soak/closed-loop-thread.js';
 import { startGatewayProcess } from './soak/gateway-process.js';
-import { entitiesAmplifier, manyIdsBody, oneIdBody, repeatedIdsAmplifier, typenameAmplifier, type HostileShape } from './soak/hostile-bodies.js';
+import { entitiesAmplifier, manyIdsBody, oneIdBody, repeatedIdsAmplifier, typenameAmplifier } from './soak/hostile-bodies.js';
 import { consoleText, hostileChecks, markdownSection, writeSection, type HostileResult } from './soak/hostile-report.js';
 import { outcomeOf } from './soak/outcomes.js';
 import { watchGateway } from './soak/watch.js';
@@ -83,9 +84,9 @@ async function main(): Promise<number> {
 
   const watch = watchGateway(gateway, () => sandbox.stats.apiGets);
   const rssStart = gateway.alive() ? gateway.rss() : 0;
-  const amplifiers = startClosedLoop({
+  const amplifiers = startClosedLoopThread({
     url: gateway.url, localAddress: HOSTILE_ADDRESS, workers: AMPLIFIERS,
-    next: (worker, sent) => shapes[(worker + sent) % shapes.length] as HostileShape,
+    bodies: shapes.map(({ kind, body }) => ({ kind, body })),
   });
   const flood = startClosedLoop({
     url: gateway.url, localAddress: HOSTILE_ADDRESS, workers: FLOODERS,

@@ -90,4 +90,14 @@ export class OutcomeTally {
   latency(q: number): number {
     return percentile([...this.latenciesMs].sort((a, b) => a - b), q);
   }
+
+  /** A tally that crossed a thread (structured clone keeps the fields, not the class). */
+  static from(fields: Pick<OutcomeTally, 'outcomes' | 'latenciesMs' | 'bytesOut' | 'maxBytesOut'>): OutcomeTally {
+    const tally = new OutcomeTally();
+    fields.outcomes.forEach((n, outcome) => tally.outcomes.set(outcome, n));
+    tally.latenciesMs.push(...fields.latenciesMs);
+    tally.bytesOut = fields.bytesOut;
+    tally.maxBytesOut = fields.maxBytesOut;
+    return tally;
+  }
 }
