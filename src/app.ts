@@ -31,6 +31,7 @@ import type { AttemptPolicy } from './upstream/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
 import { createResilience } from './upstream/resilience.js';
+import type { EventLoopLoad } from './security/event-loop-load.js';
 import { c1OriginOf, createSecurity, pinToOrigin } from './security/index.js';
 import type { Sleep } from './upstream/retry-policy.js';
 
@@ -46,6 +47,8 @@ export interface AppDeps {
   observer?: Observer;
   /** An id that exists upstream, for GraphiQL's ready-to-run example query (sandbox mode). */
   exampleId?: string;
+  /** Whether the event loop is saturated, for per-caller admission (tests pin it). @default sampled utilization */
+  eventLoopLoad?: EventLoopLoad;
   /** Retry jitter source in [0, 1) (tests). @default Math.random */
   random?: () => number;
   /** Retry waits (tests record them instead of waiting). @default real timers */
@@ -120,7 +123,7 @@ export function createApp(deps: AppDeps): App {
   const source = new PersonalClientSource({ api, cache, limiter, budget, observer, shared: redisLayer?.shared });
 
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
-  const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf });
+  const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf, eventLoopLoad: deps.eventLoopLoad });
   const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
@@ -169,6 +172,7 @@ export function createApp(deps: AppDeps): App {
     async close() {
       serviceTokens?.close();
       deadlines.close();
+      security.close();
       if (ownsDispatcher) await dispatcher.close();
       await redisLayer?.close();
     },

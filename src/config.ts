@@ -58,8 +58,10 @@ const envSchema = z.object({
   CALLER_UPSTREAM_RATE: int(50, 1),
   CALLER_UPSTREAM_BURST: int(200, 1),
   CALLER_BUDGET_MAX_CALLERS: int(10_000, 1),
-  // Per-caller admission: GraphQL requests one caller may have in progress, and waiting
-  CALLER_MAX_IN_FLIGHT: int(16, 1),
+  // Per-caller admission: GraphQL requests one caller may have in progress (while the event loop
+  // keeps up, and while it is saturated), and waiting
+  CALLER_MAX_IN_FLIGHT: int(64, 1),
+  CALLER_MAX_IN_FLIGHT_BUSY: int(4, 1),
   CALLER_MAX_QUEUED: int(1_000, 0),
 
   // Resilience

@@ -2,8 +2,11 @@ import type { Plugin } from 'graphql-yoga';
 import { pathOf } from '../observability/graphql-requests.js';
 
 export interface CallerAdmissionOptions {
-  /** Requests one caller may have in progress at once (CALLER_MAX_IN_FLIGHT). */
-  maxInFlight: number;
+  /**
+   * Requests one caller may have in progress at once, asked at each admission: CALLER_MAX_IN_FLIGHT
+   * while the event loop keeps up, CALLER_MAX_IN_FLIGHT_BUSY while it is saturated.
+   */
+  maxInFlight(): number;
   /** Requests one caller may have waiting for a turn; past it 503 at once (CALLER_MAX_QUEUED). */
   maxQueued: number;
   /** Longest wait for a turn, in ms; past it 503 (REQUEST_DEADLINE_MS). */
@@ -25,13 +28,14 @@ interface Waiter {
 }
 
 /**
- * Per-caller admission: each caller has at most `maxInFlight` GraphQL requests in progress; more
+ * Per-caller admission: each caller has at most `maxInFlight()` GraphQL requests in progress; more
  * wait their turn, in order, before their body is even read. On one event loop, every request in
  * progress takes its share of each turn of the loop: 48 connections of one caller sending requests
- * the limits refuse still made each turn last 140 ms, and another caller's cheap query wait seconds.
- * With a few in progress per caller, each caller gets a fair share of every turn, however many
- * connections it opens. A request refused here costs no parsing at all: 503 OVERLOADED, with
- * `Retry-After`.
+ * the limits refuse made each turn last 140 ms, and another caller's cheap query wait seconds.
+ * With a few in progress per caller while the loop is saturated, each caller gets a fair share of
+ * every turn, however many connections it opens; while it keeps up, the limit is generous, so a
+ * router calling as one caller is not held to a trickle. A request refused here costs no parsing
+ * at all: 503 OVERLOADED, with `Retry-After`.
  */
 export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
   const endpoint = options.endpoint ?? '/graphql';
@@ -41,13 +45,15 @@ export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
   const release = (key: string): void => {
     const caller = callers.get(key);
     if (caller === undefined) return;
-    const next = caller.waiting.shift();
-    if (next !== undefined) {
-      clearTimeout(next.timer);
-      next.admit(); // the turn passes on: `active` stays the same
-      return;
-    }
     caller.active -= 1;
+    // Turns pass on in order, as many as the limit (which may have changed since) allows.
+    const limit = options.maxInFlight();
+    while (caller.active < limit && caller.waiting.length > 0) {
+      const next = caller.waiting.shift() as Waiter;
+      clearTimeout(next.timer);
+      caller.active += 1;
+      next.admit();
+    }
     if (caller.active === 0) callers.delete(key);
   };
 
@@ -60,7 +66,7 @@ export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
         caller = { active: 0, waiting: [] };
         callers.set(key, caller);
       }
-      if (caller.active < options.maxInFlight) {
+      if (caller.active < options.maxInFlight() && caller.waiting.length === 0) {
         caller.active += 1;
         admitted.set(request, key);
         return undefined;

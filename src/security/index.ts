@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
 import { callerAuthEnabled, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
 import { useCallerAdmission } from './caller-admission.js';
+import { watchEventLoopLoad, type EventLoopLoad } from './event-loop-load.js';
 import { bearerOf, callerKey, tokenHash } from './caller-key.js';
 import { createOperationCost } from './cost-limits.js';
 import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
@@ -25,6 +26,8 @@ export interface SecurityDeps {
   clock?: Clock;
   /** The request's id, for the line that says it was refused. */
   requestIdOf?: (request: Request) => string;
+  /** Whether the event loop is saturated (per-caller admission tightens then). @default sampled utilization */
+  eventLoopLoad?: EventLoopLoad | undefined;
 }
 
 export interface Security {
@@ -34,6 +37,8 @@ export interface Security {
   plugins: Plugin[];
   /** Put last in createYoga's plugins, after graphql-jit: it wraps whichever executor was picked. */
   executionPlugins: Plugin[];
+  /** Stops the event-loop sampling. */
+  close(): void;
   /** Whose upstream budget a GraphQL request spends (see caller-key.ts); forward mode passes its token hash. */
   callerKeyOf(initial: ServerContext, forwardPartition?: string): string;
 }
@@ -44,7 +49,7 @@ export interface ServerContext {
   req?: { socket?: { remoteAddress?: string | undefined } | undefined } | undefined;
 }
 
-export function createSecurity({ config, logger, clock, requestIdOf }: SecurityDeps): Security {
+export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLoad }: SecurityDeps): Security {
   // Kept with the Request, like its id: gone with it, and never holding the token itself.
   const authenticated = new WeakMap<Request, AuthenticatedCaller>();
   const auth: CallerAuthOptions = {
@@ -69,6 +74,7 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
   };
   const guardOps = callerAuthEnabled(auth) && config.OPS_ENDPOINTS_REQUIRE_AUTH;
   const forwardMode = config.credentials.kind === 'forward';
+  const load = eventLoopLoad ?? watchEventLoopLoad();
   // Worked out once per request (at admission, else for the upstream budget) and kept with it.
   const keys = new WeakMap<Request, string>();
   const keyOf = (request: Request, req: ServerContext['req'], forwardPartition: string | undefined): string => {
@@ -101,7 +107,7 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
   if (guardOps) plugins.push(useReadinessCheck({ endpoint: '/health', check: () => true }));
   plugins.push(
     useCallerAdmission({
-      maxInFlight: config.CALLER_MAX_IN_FLIGHT,
+      maxInFlight: () => (load.busy() ? config.CALLER_MAX_IN_FLIGHT_BUSY : config.CALLER_MAX_IN_FLIGHT),
       maxQueued: config.CALLER_MAX_QUEUED,
       maxWaitMs: config.REQUEST_DEADLINE_MS,
       callerOf: (request, serverContext) => {
@@ -135,6 +141,7 @@ export function createSecurity({ config, logger, clock, requestIdOf }: SecurityD
     },
     plugins,
     executionPlugins: [cost.heavyLane],
+    close: () => load.close(),
     callerKeyOf: (initial, forwardPartition) => keyOf(initial.request, initial.req, forwardPartition),
   };
 }

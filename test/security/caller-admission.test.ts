@@ -25,6 +25,7 @@ describe('per-caller admission', () => {
   const agents = new Map<string, Agent>();
 
   beforeEach(async () => {
+    busy = false;
     held = [];
     heldChanged = () => undefined;
     upstream = await startScriptedServer(
@@ -44,9 +45,12 @@ describe('per-caller admission', () => {
     await upstream.close();
   });
 
+  // Whether the gateway's event loop counts as saturated: pinned by the test, not sampled.
+  let busy = false;
   const start = (env: Record<string, string> = {}) =>
     startGateway({
       env: { C1_ACCESS_TOKEN: 'static-test-token', C1_API_URL: upstream.origin, CALLER_MAX_IN_FLIGHT: '1', CALLER_MAX_QUEUED: '1', ...env },
+      deps: { eventLoopLoad: { busy: () => busy, close: () => undefined } },
     }).then((started) => (gw = started));
 
   /** One GraphQL request for `id`, sent from `address` (each loopback address is another caller). */
@@ -84,6 +88,27 @@ describe('per-caller admission', () => {
     expect(upstream.requests.map((r) => r.path.split('/').pop())).toEqual(['a-1', 'b-1', 'a-2']);
   });
 
+  it('allows CALLER_MAX_IN_FLIGHT while the event loop keeps up, and CALLER_MAX_IN_FLIGHT_BUSY while it is saturated', async () => {
+    await start({ CALLER_MAX_IN_FLIGHT: '3', CALLER_MAX_IN_FLIGHT_BUSY: '1', CALLER_MAX_QUEUED: '10' });
+    const calm = [ask('calm-1'), ask('calm-2'), ask('calm-3')];
+    await holding(3); // all three in progress at once
+    held.splice(0).forEach((release) => release());
+    await Promise.all(calm);
+
+    busy = true;
+    const first = ask('busy-1');
+    await holding(1);
+    const second = ask('busy-2'); // waits: one in progress is all a caller gets now
+    const other = ask('other-1', '127.0.0.2'); // another caller still gets its one
+    await holding(2);
+    expect(upstream.requests.map((r) => r.path.split('/').pop()).slice(3)).toEqual(['busy-1', 'other-1']);
+    held.splice(0).forEach((release) => release());
+    await Promise.all([first, other]);
+    await holding(1);
+    held.splice(0).forEach((release) => release());
+    expect((await second).body).toEqual({ data: { personalClient: { id: 'busy-2' } } });
+  });
+
   it('leaves /health, /ready and /metrics out of it', async () => {
     await start();
     const first = ask('a-1');
@@ -104,7 +129,7 @@ describe('per-caller admission, in-process', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     const yoga = createYoga({
       schema: createSchema({ typeDefs: 'type Query { slow: Int }', resolvers: { Query: { slow: () => gate.then(() => 1) } } }),
-      plugins: [useCallerAdmission({ maxInFlight: 1, maxQueued: 5, maxWaitMs: 50, callerOf: (request) => request.headers.get('x-caller') ?? '' })],
+      plugins: [useCallerAdmission({ maxInFlight: () => 1, maxQueued: 5, maxWaitMs: 50, callerOf: (request) => request.headers.get('x-caller') ?? '' })],
     });
     const ask = (caller: string) =>
       yoga.fetch('http://yoga/graphql', {
