@@ -1,22 +1,19 @@
 /**
- * A closed loop (closed-loop.ts) on its own thread. The hostile callers send as fast as the gateway
- * answers; on the harness's own event loop they would also slow the sandbox (C1) and the normal
- * caller's clock, and the run would measure the harness, not the gateway. What the thread sends is
- * described by data (fixed bodies, or lists of ids never asked before), so it can be posted to it.
+ * A closed loop (closed-loop.ts) on its own thread. The amplification callers send ~100 KiB bodies
+ * as fast as the gateway answers; on the harness's own event loop they would also slow the
+ * sandbox (C1) and the normal caller's clock, and the run would measure the harness, not the
+ * gateway. The thread cycles through fixed bodies, so everything it needs can be posted to it.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { startClosedLoop, type ClosedLoop } from './closed-loop.js';
-import { manyIdsBody } from './hostile-bodies.js';
 import { OutcomeTally } from './outcomes.js';
 
 export interface ThreadLoopSpec {
   url: string;
   localAddress: string;
   workers: number;
-  /** What to send: worker `w`'s `n`-th request is `bodies[(w + n) % bodies.length]`, or ... */
-  bodies?: { kind: string; body: string }[];
-  /** ... `personalClients` of this many ids nobody asked for before (C1 answers 404 for them: still a call each). */
-  freshIds?: { kind: string; perRequest: number; prefix: string };
+  /** Worker `w`'s `n`-th request is `bodies[(w + n) % bodies.length]`. */
+  bodies: { kind: string; body: string }[];
 }
 
 type Command = 'stop' | 'abort';
@@ -51,16 +48,11 @@ export function startClosedLoopThread(spec: ThreadLoopSpec): ClosedLoop {
 if (!isMainThread && parentPort !== null) {
   const port = parentPort;
   const spec = workerData as ThreadLoopSpec;
-  const { bodies = [], freshIds } = spec;
-  let fresh = 0;
   const loop: ClosedLoop = startClosedLoop({
     url: spec.url,
     localAddress: spec.localAddress,
     workers: spec.workers,
-    next: (worker, sent) =>
-      freshIds === undefined
-        ? (bodies[(worker + sent) % bodies.length] as { kind: string; body: string })
-        : { kind: freshIds.kind, body: manyIdsBody(Array.from({ length: freshIds.perRequest }, () => `${freshIds.prefix}-${fresh++}`)) },
+    next: (worker, sent) => spec.bodies[(worker + sent) % spec.bodies.length] as { kind: string; body: string },
   });
   port.on('message', (command: Command) => {
     if (command === 'abort') loop.abort();
