@@ -3,6 +3,7 @@
  * compared with, prints the table and writes BENCHMARKS.md. Knobs: see bench/options.ts (BENCH_*).
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { readSection } from './soak/hostile-report.js';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createBenchEnv, type BenchEnv } from './env.js';
@@ -77,7 +78,9 @@ async function main(): Promise<void> {
         `${(loadavg()[0] ?? 0).toFixed(2)} after (the harness itself keeps about 2 cores busy).`,
     ],
   });
-  writeFileSync(options.output, markdown);
+  // `npm run soak:hostile` keeps its own section in the same file: a bench run leaves it as it was.
+  const hostile = readSection(options.output);
+  writeFileSync(options.output, hostile === '' ? markdown : `${markdown.trimEnd()}\n\n${hostile}\n`);
   console.log(`wrote ${options.output}`);
 }
 

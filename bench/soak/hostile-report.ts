@@ -135,6 +135,15 @@ export function markdownSection(r: HostileResult, machine: Machine): string {
 }
 
 /** Puts the section into the file in place of its previous version (or at the end); other sections stay. */
+/** The section as it stands in `path` (title to the next section), or '' when there is none. */
+export function readSection(path: string): string {
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const start = old.indexOf(SECTION_TITLE);
+  if (start < 0) return '';
+  const next = old.indexOf('\n## ', start + SECTION_TITLE.length);
+  return (next < 0 ? old.slice(start) : old.slice(start, next + 1)).trimEnd();
+}
+
 export function writeSection(path: string, section: string): void {
   const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
   const start = old.indexOf(SECTION_TITLE);
