@@ -73,8 +73,9 @@ export function createOperationCost(limits: OperationCostLimits): OperationCostP
   };
 
   const heavyLane: Plugin = {
-    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      if (!costs.has(args)) return;
+    // Not async: a light operation (nearly all) must not be made to wait a promise tick for nothing.
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      if (!costs.has(args)) return undefined;
       const waiting = turn();
       if (waiting === undefined) {
         setResultAndStopExecution({
@@ -84,16 +85,17 @@ export function createOperationCost(limits: OperationCostLimits): OperationCostP
             }),
           ],
         });
-        return;
+        return undefined;
       }
-      const release = await waiting;
-      // The turn ends however execution ends, a thrown error included.
-      setExecuteFn(async (executionArgs: ExecutionArgs) => {
-        try {
-          return await executeFn(executionArgs);
-        } finally {
-          release();
-        }
+      return waiting.then((release) => {
+        // The turn ends however execution ends, a thrown error included.
+        setExecuteFn(async (executionArgs: ExecutionArgs) => {
+          try {
+            return await executeFn(executionArgs);
+          } finally {
+            release();
+          }
+        });
       });
     },
   };
