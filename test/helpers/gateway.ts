@@ -31,6 +31,8 @@ export interface GatewayOptions {
   deps?: Partial<Omit<AppDeps, 'config'>>;
 }
 
+const CALM_EVENT_LOOP = { busy: () => false, close: () => undefined };
+
 /** A real sandbox and a real gateway, both on port 0, wired through the real token flow. */
 export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
   const sandbox = options.sandbox ?? createSandbox(options.sandboxOptions);
@@ -44,7 +46,14 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     C1_API_URL: sandbox.url,
     ...options.env,
   });
-  const app = createApp({ config, logger: createLogger({ level: 'silent' }), ...options.deps });
+  const app = createApp({
+    config,
+    logger: createLogger({ level: 'silent' }),
+    // Like the clock, whether the event loop counts as saturated is the test's to say: sampled, a
+    // busy test runner would tighten per-caller admission under tests that are about something else.
+    eventLoopLoad: CALM_EVENT_LOOP,
+    ...options.deps,
+  });
   const server: RunningServer = await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS });
   return {
     url: server.url,
