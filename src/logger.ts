@@ -6,7 +6,7 @@ export type { Logger } from 'pino';
  * Paths scrubbed from every log line, whatever logged them. Redaction is configuration, so a new
  * log call cannot leak a credential by forgetting to scrub it.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization',
   '*.authorization',
   'headers.authorization',

@@ -29,6 +29,3 @@ export function createUpstreamBudget(config: Config, deps: BudgetDeps): Upstream
   if (deps.guard === undefined) return local;
   return new RedisBudget({ ...limits, guard: deps.guard, fallback: local, prefix: config.REDIS_KEY_PREFIX, clock: deps.clock });
 }
-
-/** A budget that never refuses (tests and tools that build a source by hand). */
-export const unlimitedBudget: UpstreamBudget = { take: (_caller, n) => ({ granted: n, retryAfterMs: 0 }) };

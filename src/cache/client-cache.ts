@@ -84,10 +84,6 @@ export class ClientCache<V> {
     return { freshMs: entry.freshUntil - now, staleMs: entry.staleUntil - now };
   }
 
-  delete(key: string): void {
-    this.#lru.delete(key);
-  }
-
   clear(): void {
     this.#lru.clear();
   }

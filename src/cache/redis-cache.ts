@@ -5,7 +5,7 @@ import type { RedisGuard } from './redis-guard.js';
  * Bumped whenever the stored JSON changes shape: replicas of different versions then use disjoint
  * keys during a rolling deploy instead of misreading each other's entries.
  */
-export const KEY_FORMAT_VERSION = 'v1';
+const KEY_FORMAT_VERSION = 'v1';
 
 /** What one Redis value holds: the value (null = "not found") and its absolute lifetimes, in epoch ms. */
 export interface SharedEntry<V> {

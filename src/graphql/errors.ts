@@ -1,21 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { isGatewayError, type GatewayError } from '../errors.js';
 
-/** HTTP-ish status per code, for logs and for errors raised outside execution (e.g. auth). */
-const STATUS: Record<string, number> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  UPSTREAM_UNAUTHENTICATED: 502,
-  UPSTREAM_FORBIDDEN: 403,
-  UPSTREAM_RATE_LIMITED: 429,
-  UPSTREAM_UNAVAILABLE: 503,
-  UPSTREAM_TIMEOUT: 504,
-  UPSTREAM_BAD_RESPONSE: 502,
-  OVERLOADED: 503,
-  RATE_LIMITED: 429,
-};
-
-export function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLError {
+function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLError {
   return withLocations(new GraphQLError(error.message, { ...locationOf(original), extensions: extensionsOf(error) }), original);
 }
 
@@ -81,8 +67,4 @@ function rootCause(error: unknown): unknown {
  */
 function isGraphQLErrorLike(error: unknown): error is GraphQLError {
   return error instanceof Error && error.name === 'GraphQLError' && 'extensions' in error;
-}
-
-export function statusForCode(code: string): number {
-  return STATUS[code] ?? 500;
 }

@@ -91,7 +91,7 @@ export class PersonalClientSource {
   }
 
   /**
-   * The fresh in-process entry for `id`, or undefined; counts nothing (see `countCached`).
+   * The fresh in-process entry for `id`, or undefined; counts nothing (see `countCacheHits`).
    * Synchronous, so a cached answer needs no promise and no loader batch.
    */
   peekFresh(id: string, ctx: LoadContext): CacheHit<PersonalClient> | undefined {

@@ -4,7 +4,8 @@ import { noopObserver, type Observer } from '../observer.js';
 /**
  * The data path's events that deserve a log line of their own: upstream failures (one per failed
  * fetch), token failures and breaker transitions. Counts of everything else are metrics, not logs.
- * Lines written during a request also get its id from the request scope (see logger.ts).
+ * A line about one request carries the id its event brings (`detail.requestId`), passed along
+ * explicitly; lines about shared work (the token, the breaker) have none.
  */
 export function createLogObserver(logger: Logger): Observer {
   const breakerStates = new Map<string, string>();

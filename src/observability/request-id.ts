@@ -15,7 +15,7 @@ export interface RequestIds {
  * decided on first use and kept with the Request. Lines about one request (its summary, its upstream
  * failures, an unexpected error, a refusal) name it explicitly; there is deliberately no
  * AsyncLocalStorage scope to stamp it on every line: on Node 20 its async hooks ran on every promise
- * and cost 17% of a cached request's CPU.
+ * and cost about 11% of a cached request's CPU (~503 → ~450 µs in the hot benchmark).
  */
 export function createRequestIds(): RequestIds {
   const ids = new WeakMap<Request, string>();

@@ -109,7 +109,7 @@ function tokenFor(call: UpstreamCall): Promise<string> {
  * Percent-encodes an id as exactly one path segment. encodeURIComponent leaves `.` alone, so a
  * segment of only dots (`.`, `..`) is encoded too: otherwise a proxy would resolve it as a path step.
  */
-export function encodePathSegment(id: string): string {
+function encodePathSegment(id: string): string {
   const encoded = encodeURIComponent(id);
   return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
 }

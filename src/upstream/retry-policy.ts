@@ -5,7 +5,7 @@ import type { AttemptPolicy } from './attempt-policy.js';
 /** Waits `ms`, rejecting early when `signal` aborts. Injected so tests never really wait. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-export const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal });
+const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal });
 
 export interface RetryPolicyOptions {
   /** @default 2 — retries after the first attempt, so at most 3 attempts. */
@@ -29,7 +29,7 @@ export interface RetryPolicyOptions {
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 
 /** Retry on those statuses and on network failures (reset, refused, undici timeouts), nothing else. */
-export function isRetryable(error: unknown): error is GatewayError {
+function isRetryable(error: unknown): error is GatewayError {
   if (!isGatewayError(error) || !error.retryable) return false;
   return error.status === undefined || RETRY_STATUSES.has(error.status);
 }
