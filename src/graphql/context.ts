@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { TokenSource } from '../auth/token-manager.js';
 import { createStaticTokenSource } from '../auth/token-manager.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 import type { DeadlineSignals } from '../loading/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
 import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';

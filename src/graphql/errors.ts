@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { isGatewayError, type GatewayError } from '../errors.js';
+import { isGatewayError, type GatewayError } from '../kernel/errors.js';
 
 /** HTTP-ish status per code, for logs and for errors raised outside execution (e.g. auth). */
 const STATUS: Record<string, number> = {

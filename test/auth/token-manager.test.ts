@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClientCredentialsTokenSource, createStaticTokenSource } from '../../src/auth/token-manager.js';
 import type { ClientCredentialsOptions, TokenSource } from '../../src/auth/token-manager.js';
-import { GatewayError } from '../../src/errors.js';
+import { GatewayError } from '../../src/kernel/errors.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
 import type { ScriptedHandler, ScriptedResponse, ScriptedServer } from '../helpers/scripted-server.js';
 import { makeTestKey } from './keys.js';

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from './errors.js';
 
 /** Where the upstream client gets its bearer token. */
 export interface TokenSource {
