@@ -1,11 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { apiBaseUrlFor, parseClientId } from './auth/client-id.js';
-import {
-  createClientCredentialsTokenSource,
-  createStaticTokenSource,
-  type TokenSource,
-} from './auth/token-manager.js';
+import { createStaticTokenSource } from './auth/static-token-source.js';
+import { createClientCredentialsTokenSource } from './auth/token-manager.js';
 import type { Redis } from 'ioredis';
 import { createUpstreamBudget } from './budget/index.js';
 import { ClientCache } from './cache/client-cache.js';
@@ -24,6 +21,7 @@ import { PersonalClientSource } from './loading/personal-client-source.js';
 import { yogaLogging, type Logger } from './kernel/logger.js';
 import { createObservability } from './observability/index.js';
 import type { Observer } from './kernel/observer.js';
+import type { TokenSource } from './kernel/token-source.js';
 import type { PersonalClient } from './domain/personal-client.js';
 import { createReadiness, type Readiness } from './ops/readiness.js';
 import { useReadinessEndpoint } from './ops/readiness-endpoint.js';

@@ -7,12 +7,9 @@ import { decodeClientSecret, parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
 import { abortable } from '../kernel/abortable.js';
 import { requestToken } from './token-request.js';
-import { closedError } from '../kernel/token-source.js';
+import { closedError } from './static-token-source.js';
 import type { TokenSource } from '../kernel/token-source.js';
 import type { TokenGrant } from './token-response.js';
-
-export { createStaticTokenSource } from '../kernel/token-source.js';
-export type { TokenSource } from '../kernel/token-source.js';
 
 export interface ClientCredentialsOptions {
   /** The C1 client id, e.g. `name@tenant.conductor.one/pcc`. */

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { TokenSource } from '../auth/token-manager.js';
+import type { TokenSource } from '../kernel/token-source.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/errors.js';
 import type { PersonalClient } from '../domain/personal-client.js';

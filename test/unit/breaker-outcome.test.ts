@@ -1,8 +1,8 @@
 import { errors } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { abortable } from '../../src/kernel/abortable.js';
-import { createStaticTokenSource, type TokenSource } from '../../src/auth/token-manager.js';
-import { closedError } from '../../src/kernel/token-source.js';
+import { closedError, createStaticTokenSource } from '../../src/auth/static-token-source.js';
+import type { TokenSource } from '../../src/kernel/token-source.js';
 import { GatewayError } from '../../src/kernel/errors.js';
 import { deadlineError } from '../../src/loading/deadline.js';
 import { CircuitBreaker, classifyOutcome } from '../../src/resilience/circuit-breaker.js';
