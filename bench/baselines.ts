@@ -6,7 +6,7 @@
  */
 import type { RequestListener } from 'node:http';
 import type { buildSubgraphSchema } from '@apollo/subgraph';
-import type { PersonalClient } from '../src/personal-client.js';
+import type { PersonalClient } from '../src/domain/personal-client.js';
 
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], unknown[]>[number];
 type ResolverMap = NonNullable<Extract<SubgraphModule, { resolvers?: unknown }>['resolvers']>;

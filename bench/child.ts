@@ -5,9 +5,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import type { PersonalClient } from '../src/personal-client.js';
+import type { PersonalClient } from '../src/domain/personal-client.js';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import { startServer, type RunningServer } from '../src/ops/server.js';
 import { benchClientId } from './ids.js';
 
 export type ChildSpec =
@@ -58,10 +58,10 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
  */
 async function importGateway(from: GatewayBuild) {
   const at = (path: string) => new URL(from === 'dist' ? `../dist/${path}.js` : `../src/${path}.ts`, import.meta.url).href;
-  const [app, config, logger] = (await Promise.all([import(at('app')), import(at('config')), import(at('logger'))])) as [
+  const [app, config, logger] = (await Promise.all([import(at('app')), import(at('config')), import(at('kernel/logger'))])) as [
     typeof import('../src/app.js'),
     typeof import('../src/config.js'),
-    typeof import('../src/logger.js'),
+    typeof import('../src/kernel/logger.js'),
   ];
   return { createApp: app.createApp, loadConfig: config.loadConfig, createLogger: logger.createLogger };
 }

@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { appendFileSync, existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
-import { noopObserver } from '../src/observer.js';
+import { noopObserver } from '../src/kernel/observer.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../test/helpers/redis-server.js';

@@ -1,16 +1,13 @@
 import type { Dispatcher } from 'undici';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { apiBaseUrlFor, parseClientId } from './auth/client-id.js';
-import {
-  createClientCredentialsTokenSource,
-  createStaticTokenSource,
-  type TokenSource,
-} from './auth/token-manager.js';
+import { createStaticTokenSource } from './auth/static-token-source.js';
+import { createClientCredentialsTokenSource } from './auth/token-manager.js';
 import type { Redis } from 'ioredis';
 import { createUpstreamBudget } from './budget/index.js';
 import { ClientCache } from './cache/client-cache.js';
 import { createRedisLayer } from './cache/redis-layer.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './kernel/clock.js';
 import type { Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
@@ -21,19 +18,20 @@ import { buildSchema } from './graphql/schema.js';
 import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
 import { createLimiter } from './loading/limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
-import { yogaLogging, type Logger } from './logger.js';
+import { yogaLogging, type Logger } from './kernel/logger.js';
 import { createObservability } from './observability/index.js';
-import type { Observer } from './observer.js';
-import type { PersonalClient } from './personal-client.js';
-import { createReadiness, type Readiness } from './readiness.js';
-import { useReadinessEndpoint } from './readiness-endpoint.js';
-import type { AttemptPolicy } from './upstream/attempt-policy.js';
+import type { Observer } from './kernel/observer.js';
+import type { TokenSource } from './kernel/token-source.js';
+import type { PersonalClient } from './domain/personal-client.js';
+import { createReadiness, type Readiness } from './ops/readiness.js';
+import { useReadinessEndpoint } from './ops/readiness-endpoint.js';
+import type { AttemptPolicy } from './resilience/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
-import { createResilience } from './upstream/resilience.js';
+import { createResilience } from './resilience/resilience.js';
 import type { EventLoopLoad } from './security/event-loop-load.js';
 import { c1OriginOf, createSecurity, pinToOrigin } from './security/index.js';
-import type { Sleep } from './upstream/retry-policy.js';
+import type { Sleep } from './resilience/retry-policy.js';
 
 /** The name C1's breaker is reported under: metrics carry a fixed name, never the tenant's URL. */
 const C1_UPSTREAM = 'c1';

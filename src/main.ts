@@ -3,8 +3,8 @@
  */
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { startServer } from './server.js';
+import { createLogger, type Logger } from './kernel/logger.js';
+import { startServer } from './ops/server.js';
 import { createSandbox, type Sandbox } from './sandbox/index.js';
 
 async function main(): Promise<void> {

@@ -3,8 +3,8 @@ import { randomBytes, generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
-import { PERSONAL_CLIENT_FIELDS } from '../src/personal-client.js';
-import type { PersonalClient } from '../src/personal-client.js';
+import { PERSONAL_CLIENT_FIELDS } from '../src/domain/personal-client.js';
+import type { PersonalClient } from '../src/domain/personal-client.js';
 import {
   createSandbox,
   credentialFromSecret,

@@ -6,7 +6,7 @@
  * For context, bare Yoga (a) answering a constant runs at the same rate too: the tail a Yoga
  * server has on this machine at that load with no upstream work at all.
  */
-import type { PersonalClient } from '../../src/personal-client.js';
+import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { restTarget } from '../baselines.js';
 import type { BenchEnv } from '../env.js';

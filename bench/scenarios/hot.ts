@@ -7,7 +7,7 @@
  */
 import { loadConfig } from '../../src/config.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
-import type { PersonalClient } from '../../src/personal-client.js';
+import type { PersonalClient } from '../../src/domain/personal-client.js';
 import type { BenchEnv } from '../env.js';
 import { GRAPHQL_HEADERS, hasNoErrors, oneClientBody } from '../queries.js';
 import type { Row, ScenarioResult } from '../report.js';

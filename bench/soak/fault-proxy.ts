@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Pool } from 'undici';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/ops/server.js';
 
 export type FaultKind =
   | '500' | '502' | '503' | '504' | '429' | '429-retry-after'

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { SigningKey } from './client-secret.js';
 
 /** C1 accepts an assertion only briefly; ±2 minutes absorbs clock skew and stays inside its 5-minute limit. */

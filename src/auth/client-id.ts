@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /** A C1 client id split into the parts the gateway needs. */
 export interface ParsedClientId {

@@ -1,6 +1,6 @@
 import { importJWK } from 'jose';
 import type { CryptoKey, KeyObject } from 'jose';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /** A key that jose's `SignJWT#sign` accepts. */
 export type SigningKey = CryptoKey | KeyObject;

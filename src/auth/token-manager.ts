@@ -1,18 +1,15 @@
 import type { Dispatcher } from 'undici';
-import { systemClock } from '../clock.js';
-import type { Clock } from '../clock.js';
-import { GatewayError } from '../errors.js';
-import { runOnce, type AttemptPolicy } from '../upstream/attempt-policy.js';
+import { systemClock } from '../kernel/clock.js';
+import type { Clock } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/errors.js';
+import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
 import { decodeClientSecret, parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
-import { abortable } from '../abortable.js';
+import { abortable } from '../kernel/abortable.js';
 import { requestToken } from './token-request.js';
-import { closedError } from './token-source.js';
-import type { TokenSource } from './token-source.js';
+import { closedError } from './static-token-source.js';
+import type { TokenSource } from '../kernel/token-source.js';
 import type { TokenGrant } from './token-response.js';
-
-export { createStaticTokenSource } from './token-source.js';
-export type { TokenSource } from './token-source.js';
 
 export interface ClientCredentialsOptions {
   /** The C1 client id, e.g. `name@tenant.conductor.one/pcc`. */

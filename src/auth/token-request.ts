@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
-import type { Clock } from '../clock.js';
-import { GatewayError } from '../errors.js';
-import { toUpstreamError } from '../upstream/network-error.js';
+import type { Clock } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/errors.js';
+import { toUpstreamError } from '../resilience/network-error.js';
 import { signClientAssertion } from './assertion.js';
 import type { SigningKey } from './client-secret.js';
 import { parseTokenGrant, tokenErrorFor } from './token-response.js';

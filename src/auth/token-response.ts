@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '../errors.js';
-import { parseRetryAfter } from '../upstream/status.js';
+import { GatewayError } from '../kernel/errors.js';
+import { parseRetryAfter } from '../resilience/status.js';
 
 /** What a successful token response yields. */
 export interface TokenGrant {

@@ -4,7 +4,7 @@
  * shared, and this replica's own are the fallback whenever Redis cannot answer.
  */
 import type { RedisGuard } from '../cache/redis-guard.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config.js';
 import { LocalBudget } from './local-budget.js';
 import { RedisBudget } from './redis-budget.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { fullBucket, take, type BucketLimits, type BucketState, type Grant } from './token-bucket.js';
 
 export interface LocalBudgetOptions extends BucketLimits {

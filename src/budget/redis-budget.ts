@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisGuard } from '../cache/redis-guard.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { LocalBudget } from './local-budget.js';
 import { refillMs, type BucketLimits, type Grant } from './token-bucket.js';
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
 
 export interface ClientCacheOptions {
   /** @default 10_000 — entries kept at most; the least recently used go first. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../errors.js';
-import { noopObserver, type Observer } from '../observer.js';
+import { GatewayError } from '../kernel/errors.js';
+import { noopObserver, type Observer } from '../kernel/observer.js';
 import type { RedisCache, SharedEntry } from './redis-cache.js';
 import type { RedisGuard } from './redis-guard.js';
 

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { Observer } from '../observer.js';
-import type { PersonalClient } from '../personal-client.js';
+import type { Logger } from '../kernel/logger.js';
+import type { Observer } from '../kernel/observer.js';
+import type { PersonalClient } from '../domain/personal-client.js';
 import type { ClientCache } from './client-cache.js';
 import { closeRedisClient, createRedisClient } from './redis-client.js';
 import { RedisGuard } from './redis-guard.js';

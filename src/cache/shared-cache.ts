@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { systemClock, type Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import { noopObserver, type Observer } from '../observer.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import { noopObserver, type Observer } from '../kernel/observer.js';
 import type { ClientCache } from './client-cache.js';
 import { HerdLock } from './herd-lock.js';
 import { RedisCache, type SharedEntry } from './redis-cache.js';

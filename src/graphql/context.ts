@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { TokenSource } from '../auth/token-manager.js';
-import { createStaticTokenSource } from '../auth/token-manager.js';
-import { GatewayError } from '../errors.js';
+import { createStaticTokenSource } from '../auth/static-token-source.js';
+import { GatewayError } from '../kernel/errors.js';
+import type { TokenSource } from '../kernel/token-source.js';
 import type { DeadlineSignals } from '../loading/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
 import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';
+import { defaultRequestId } from '../observability/request-id.js';
 import { bearerOf, tokenHash } from '../security/caller-key.js';
 
 /** What our resolvers add to Yoga's own context (request, params). */
@@ -31,7 +31,6 @@ export interface ContextDeps {
 }
 
 const SERVICE_PARTITION = 'svc';
-const REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
 /** Builds each GraphQL request's context: its id, its deadline, its partition and fresh loaders. */
 export function createContextFactory(deps: ContextDeps) {
@@ -43,11 +42,6 @@ export function createContextFactory(deps: ContextDeps) {
     const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, callerOf, deps.deadlineMs, deps.deadlines);
     return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, deps.maxBatchSize) };
   };
-}
-
-export function defaultRequestId(request: Request): string {
-  const given = request.headers.get('x-request-id');
-  return given !== null && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 function credentialFor(request: Request, serviceTokens: TokenSource | undefined) {

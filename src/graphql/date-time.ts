@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { isRfc3339 } from '../rfc3339.js';
+import { isRfc3339 } from '../domain/rfc3339.js';
 
 function check(value: unknown): string {
   if (typeof value === 'string' && isRfc3339(value)) return value;

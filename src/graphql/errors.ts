@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { isGatewayError, type GatewayError } from '../errors.js';
+import { isGatewayError, type GatewayError } from '../kernel/errors.js';
 
 function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLError {
   return withLocations(new GraphQLError(error.message, { ...locationOf(original), extensions: extensionsOf(error) }), original);

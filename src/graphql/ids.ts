@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /** @default 256 — longest id accepted; C1 ids are far shorter. */
 export const MAX_ID_LENGTH = 256;

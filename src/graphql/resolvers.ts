@@ -1,5 +1,5 @@
-import { GatewayError } from '../errors.js';
-import type { PersonalClient } from '../personal-client.js';
+import { GatewayError } from '../kernel/errors.js';
+import type { PersonalClient } from '../domain/personal-client.js';
 import type { GatewayContext } from './context.js';
 import { DateTime } from './date-time.js';
 import { assertValidId } from './ids.js';

@@ -1,5 +1,5 @@
 import type { Grant } from '../budget/index.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /**
  * The error for each id of `toFetch` past a partial grant (the first `granted` ids are fetched),

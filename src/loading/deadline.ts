@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import { abortable } from '../abortable.js';
-import { GatewayError } from '../errors.js';
+import { abortable } from '../kernel/abortable.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /**
  * Rejects with UPSTREAM_TIMEOUT as soon as `signal` aborts, even if `promise` is still pending

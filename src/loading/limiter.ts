@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 import { deadlineError } from './deadline.js';
 import { Ewma } from './ewma.js';
 

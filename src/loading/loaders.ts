@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { PersonalClient } from '../personal-client.js';
+import type { PersonalClient } from '../domain/personal-client.js';
 import type { LoadContext, LoadResult, PersonalClientSource } from './personal-client-source.js';
 
 type Loaded = PersonalClient | null;

@@ -4,9 +4,9 @@
  */
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { Observer } from '../observer.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import type { Observer } from '../kernel/observer.js';
 import { useGraphQLRequests } from './graphql-requests.js';
 import { createLogObserver } from './log-observer.js';
 import { useMetricsEndpoint } from './metrics-endpoint.js';

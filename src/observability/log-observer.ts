@@ -1,5 +1,5 @@
-import type { Logger } from '../logger.js';
-import { noopObserver, type Observer } from '../observer.js';
+import type { Logger } from '../kernel/logger.js';
+import { noopObserver, type Observer } from '../kernel/observer.js';
 
 /**
  * The data path's events that deserve a log line of their own: upstream failures (one per failed

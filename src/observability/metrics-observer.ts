@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Clock } from '../clock.js';
-import type { Observer } from '../observer.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Observer } from '../kernel/observer.js';
 
 export interface MetricsObserverOptions {
   clock: Clock;

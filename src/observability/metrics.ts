@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { systemClock, type Clock } from '../clock.js';
-import type { Observer } from '../observer.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import type { Observer } from '../kernel/observer.js';
 import { BoundedLabels } from './bounded-labels.js';
 import type { GraphQLRequestSummary } from './graphql-requests.js';
 import { createMetricsObserver } from './metrics-observer.js';

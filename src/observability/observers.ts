@@ -1,4 +1,4 @@
-import { noopObserver, type Observer } from '../observer.js';
+import { noopObserver, type Observer } from '../kernel/observer.js';
 
 type Method = (...args: unknown[]) => void;
 

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
-import { defaultRequestId } from '../graphql/context.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
 export interface RequestIds {
   /** Yoga plugin: echoes each HTTP request's id back in the response. */
@@ -35,4 +36,10 @@ export function createRequestIds(): RequestIds {
       },
     },
   };
+}
+
+/** The caller's id only when short and plain: it is written into log lines and echoed back. */
+export function defaultRequestId(request: Request): string {
+  const given = request.headers.get(REQUEST_ID_HEADER);
+  return given !== null && REQUEST_ID.test(given) ? given : randomUUID();
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../kernel/logger.js';
 import type { GraphQLRequestSummary } from './graphql-requests.js';
 
 /** Longest operation name written to a log line; names are caller-chosen. */

@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { PERSONAL_CLIENT_FIELDS } from '../personal-client.js';
-import type { PersonalClient } from '../personal-client.js';
+import { PERSONAL_CLIENT_FIELDS } from '../domain/personal-client.js';
+import type { PersonalClient } from '../domain/personal-client.js';
 import { sendJson } from './http.js';
 import type { TokenStore } from './tokens.js';
 

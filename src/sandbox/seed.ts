@@ -2,7 +2,7 @@
  * Deterministic seed data: the same ids on every run (a seeded PRNG, never Math.random), so
  * docs, benchmarks and tests can name clients. Values mimic what C1 returns, nulls included.
  */
-import type { PersonalClient } from '../personal-client.js';
+import type { PersonalClient } from '../domain/personal-client.js';
 
 /** mulberry32: tiny, fast, good enough for fixtures, and reproducible across Node versions. */
 function prng(seed: number): () => number {

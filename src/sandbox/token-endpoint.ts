@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyObject } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { OAuthError, verifyAssertion } from './assertion.js';
 import { BodyTooLargeError, mediaType, readBody, sendJson } from './http.js';
 import type { Principal, TokenStore } from './tokens.js';

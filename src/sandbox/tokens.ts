@@ -1,6 +1,6 @@
 /** Opaque bearer tokens the sandbox has issued, with who they belong to and when they die. */
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 
 /** Who a credential acts as: the tenant admin sees every client, a user only their own. */
 export type Principal = 'admin' | { userId: string };

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Plugin } from 'graphql-yoga';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
 import { bearerOf } from './caller-key.js';
 
 /** Caller JWTs are checked against this key set, issuer and audience. */

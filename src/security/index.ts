@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { useReadinessCheck, type Plugin } from 'graphql-yoga';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../kernel/logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
 import { callerAuthEnabled, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
 import { useCallerAdmission } from './caller-admission.js';

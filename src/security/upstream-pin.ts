@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { apiBaseUrlFor, parseClientId } from '../auth/client-id.js';
 import type { Config } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /**
  * The one origin the gateway's C1 bearer may travel to: `C1_API_URL`, else the host of

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { GatewayError } from '../errors.js';
-import type { PersonalClient } from '../personal-client.js';
-import { isRfc3339 } from '../rfc3339.js';
+import { GatewayError } from '../kernel/errors.js';
+import type { PersonalClient } from '../domain/personal-client.js';
+import { isRfc3339 } from '../domain/rfc3339.js';
 
 const nullableString = z.string().nullish().transform((v) => v ?? null);
 // C1 emits unset timestamps as null or "" (the proto zero value); both mean "not set". A set one

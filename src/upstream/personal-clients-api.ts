@@ -1,13 +1,13 @@
 import type { Dispatcher } from 'undici';
-import type { TokenSource } from '../auth/token-manager.js';
-import { systemClock, type Clock } from '../clock.js';
-import { GatewayError } from '../errors.js';
-import type { PersonalClient } from '../personal-client.js';
-import { runOnce, type AttemptPolicy } from './attempt-policy.js';
+import type { TokenSource } from '../kernel/token-source.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { GatewayError } from '../kernel/errors.js';
+import type { PersonalClient } from '../domain/personal-client.js';
+import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
 import { decodeGetResponse } from './decode.js';
-import { toUpstreamError } from './network-error.js';
-import { headerValue, readJsonBody } from './read-body.js';
-import { errorForStatus } from './status.js';
+import { toUpstreamError } from '../resilience/network-error.js';
+import { headerValue, readJsonBody } from '../resilience/read-body.js';
+import { errorForStatus } from '../resilience/status.js';
 
 /** What one upstream call needs from the GraphQL request that caused it. */
 export interface UpstreamCall {
@@ -19,7 +19,7 @@ export interface UpstreamCall {
   remainingMs?: () => number;
 }
 
-export type { AttemptPolicy } from './attempt-policy.js';
+export type { AttemptPolicy } from '../resilience/attempt-policy.js';
 
 export interface PersonalClientsApiOptions {
   /** Origin (and optional path prefix) of the C1 API, e.g. `https://acme.conductor.one`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiBaseUrlFor, audienceFor, parseClientId } from '../../src/auth/client-id.js';
-import { GatewayError } from '../../src/errors.js';
+import { GatewayError } from '../../src/kernel/errors.js';
 
 describe('parseClientId', () => {
   it('takes the host between the first @ and the next /, lower-cased', () => {

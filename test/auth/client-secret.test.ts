@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientSecret, parseClientSecret } from '../../src/auth/client-secret.js';
-import { GatewayError } from '../../src/errors.js';
+import { GatewayError } from '../../src/kernel/errors.js';
 import { encodeSecretPayload, formatClientSecret, makeTestKey } from './keys.js';
 
 const key = makeTestKey();

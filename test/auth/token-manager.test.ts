@@ -1,9 +1,11 @@
 import { importJWK, jwtVerify } from 'jose';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createClientCredentialsTokenSource, createStaticTokenSource } from '../../src/auth/token-manager.js';
-import type { ClientCredentialsOptions, TokenSource } from '../../src/auth/token-manager.js';
-import { GatewayError } from '../../src/errors.js';
+import { createStaticTokenSource } from '../../src/auth/static-token-source.js';
+import { createClientCredentialsTokenSource } from '../../src/auth/token-manager.js';
+import type { ClientCredentialsOptions } from '../../src/auth/token-manager.js';
+import type { TokenSource } from '../../src/kernel/token-source.js';
+import { GatewayError } from '../../src/kernel/errors.js';
 import { startScriptedServer } from '../helpers/scripted-server.js';
 import type { ScriptedHandler, ScriptedResponse, ScriptedServer } from '../helpers/scripted-server.js';
 import { makeTestKey } from './keys.js';

@@ -1,4 +1,4 @@
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/ops/server.js';
 
 export interface ProxiedRequest {
   method: string;

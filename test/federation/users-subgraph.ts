@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/ops/server.js';
 
 /**
  * A stand-in for the company's `users` subgraph: it owns `User` (with `email`) and, like any other

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { noopObserver, type Observer } from '../../src/observer.js';
+import { noopObserver, type Observer } from '../../src/kernel/observer.js';
 import { seedClients } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 

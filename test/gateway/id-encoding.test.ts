@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import type { PersonalClient } from '../../src/personal-client.js';
+import type { PersonalClient } from '../../src/domain/personal-client.js';
 
 const ODD_IDS = ['a/b', 'a?b=c', 'a#b', '..', '.', 'x/../y', '100%', '%2F', 'with space', 'ünïcødé-✓', '日本', 'a+b&c=d'];
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/ops/server.js';
 
 /**
  * A real node:http upstream whose answers are faults at the socket level: hang, slow headers,

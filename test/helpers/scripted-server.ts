@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/ops/server.js';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {

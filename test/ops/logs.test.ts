@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, yogaLogging } from '../../src/logger.js';
+import { createLogger, yogaLogging } from '../../src/kernel/logger.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { FAILING_ID, startBehindFailingUpstream } from './failing-upstream.js';

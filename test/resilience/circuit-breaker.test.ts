@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors.js';
-import { CircuitBreaker, type BreakerState } from '../../src/upstream/circuit-breaker.js';
+import { GatewayError } from '../../src/kernel/errors.js';
+import { CircuitBreaker, type BreakerState } from '../../src/resilience/circuit-breaker.js';
 
 const unavailable = () => new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 is unavailable (HTTP 503)', { status: 503, retryable: true });
 const rateLimited = () => new GatewayError('UPSTREAM_RATE_LIMITED', 'slow down', { status: 429, retryable: true });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Sleep } from '../../src/upstream/retry-policy.js';
+import type { Sleep } from '../../src/resilience/retry-policy.js';
 import { faults, startFaultServer, tokenGrant, type Fault, type FaultServer } from '../helpers/fault-server.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors.js';
-import { backoffMs, createRetryPolicy, type Sleep } from '../../src/upstream/retry-policy.js';
+import { GatewayError } from '../../src/kernel/errors.js';
+import { backoffMs, createRetryPolicy, type Sleep } from '../../src/resilience/retry-policy.js';
 
 const status = (code: number, retryAfterMs?: number) =>
   new GatewayError(code === 429 ? 'UPSTREAM_RATE_LIMITED' : 'UPSTREAM_UNAVAILABLE', `HTTP ${code}`, {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { noopObserver, type Observer } from '../../src/observer.js';
+import { noopObserver, type Observer } from '../../src/kernel/observer.js';
 import { faults, startFaultServer, type Fault, type FaultServer } from '../helpers/fault-server.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 

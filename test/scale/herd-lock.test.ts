@@ -4,7 +4,7 @@ import { HerdLock } from '../../src/cache/herd-lock.js';
 import { RedisCache } from '../../src/cache/redis-cache.js';
 import { RedisGuard } from '../../src/cache/redis-guard.js';
 import { createRedisClient } from '../../src/cache/redis-client.js';
-import { isGatewayError } from '../../src/errors.js';
+import { isGatewayError } from '../../src/kernel/errors.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../helpers/redis-server.js';
 import { connected, recordingObserver } from './replicas.js';
 

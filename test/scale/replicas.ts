@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
-import { noopObserver, type Observer } from '../../src/observer.js';
+import { noopObserver, type Observer } from '../../src/kernel/observer.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import type { TestRedis } from '../helpers/redis-server.js';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JIT_AFTER_EXECUTIONS } from '../../src/graphql/jit.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../src/kernel/logger.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 type Body = { data?: unknown; errors?: { message: string; extensions?: { code?: string; reason?: string } }[] };

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { noopObserver } from '../../src/observer.js';
+import { noopObserver } from '../../src/kernel/observer.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
 

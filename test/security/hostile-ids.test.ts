@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PersonalClient } from '../../src/personal-client.js';
+import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 type Outcome = 'one encoded segment' | 'BAD_USER_INPUT';

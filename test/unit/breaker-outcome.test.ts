@@ -1,15 +1,15 @@
 import { errors } from 'undici';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { abortable } from '../../src/abortable.js';
-import { createStaticTokenSource, type TokenSource } from '../../src/auth/token-manager.js';
-import { closedError } from '../../src/auth/token-source.js';
-import { GatewayError } from '../../src/errors.js';
+import { abortable } from '../../src/kernel/abortable.js';
+import { closedError, createStaticTokenSource } from '../../src/auth/static-token-source.js';
+import type { TokenSource } from '../../src/kernel/token-source.js';
+import { GatewayError } from '../../src/kernel/errors.js';
 import { deadlineError } from '../../src/loading/deadline.js';
-import { CircuitBreaker, classifyOutcome } from '../../src/upstream/circuit-breaker.js';
+import { CircuitBreaker, classifyOutcome } from '../../src/resilience/circuit-breaker.js';
 import { createDispatcher } from '../../src/upstream/dispatcher.js';
-import { toUpstreamError } from '../../src/upstream/network-error.js';
+import { toUpstreamError } from '../../src/resilience/network-error.js';
 import { createPersonalClientsApi } from '../../src/upstream/personal-clients-api.js';
-import { errorForStatus } from '../../src/upstream/status.js';
+import { errorForStatus } from '../../src/resilience/status.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
 
 const socketError = (code: string) => Object.assign(new Error(`socket: ${code}`), { code });

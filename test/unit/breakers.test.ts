@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors.js';
-import { Breakers } from '../../src/upstream/breakers.js';
+import { GatewayError } from '../../src/kernel/errors.js';
+import { Breakers } from '../../src/resilience/breakers.js';
 
 const unavailable = () => new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 is unavailable (HTTP 503)', { status: 503, retryable: true });
 

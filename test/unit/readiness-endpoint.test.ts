@@ -1,6 +1,6 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { useReadinessEndpoint } from '../../src/readiness-endpoint.js';
+import { useReadinessEndpoint } from '../../src/ops/readiness-endpoint.js';
 
 function yogaWith(check: () => boolean | Promise<boolean>) {
   let checks = 0;

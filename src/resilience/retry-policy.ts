@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isGatewayError, type GatewayError } from '../errors.js';
+import { isGatewayError, type GatewayError } from '../kernel/errors.js';
 import type { AttemptPolicy } from './attempt-policy.js';
 
 /** Waits `ms`, rejecting early when `signal` aborts. Injected so tests never really wait. */

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /**
  * Maps an upstream HTTP status to a typed error. Only the status (and `Retry-After`) count: C1's

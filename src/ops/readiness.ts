@@ -1,4 +1,4 @@
-import type { TokenSource } from './auth/token-source.js';
+import type { TokenSource } from '../kernel/token-source.js';
 
 export interface ReadinessOptions {
   /** The service credential's tokens; undefined in forward mode (callers bring their own). */

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../kernel/errors.js';
 
 /**
  * Reads a JSON response body, refusing anything that is not JSON or is larger than `maxBytes`,

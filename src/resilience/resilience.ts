@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config.js';
-import type { Observer } from '../observer.js';
+import type { Observer } from '../kernel/observer.js';
 import { chainPolicies, type AttemptPolicy } from './attempt-policy.js';
 import { Breakers } from './breakers.js';
 import { createRetryPolicy, type Sleep } from './retry-policy.js';

@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../clock.js';
-import { GatewayError, isGatewayError } from '../errors.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import { GatewayError, isGatewayError } from '../kernel/errors.js';
 import type { AttemptPolicy } from './attempt-policy.js';
 import { RollingWindow } from './rolling-window.js';
 
