@@ -1,9 +1,10 @@
 import { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 import type { TokenSource } from '../kernel/token-source.js';
 
 /** The error getToken rejects with once the source is closed. */
 export const closedError = (): GatewayError =>
-  new GatewayError('UPSTREAM_UNAVAILABLE', 'token source is closed', { origin: 'gateway' });
+  outcomeError('closed', 'token source is closed');
 
 /** C1_ACCESS_TOKEN mode: one fixed token; nothing to refresh, so invalidate is a no-op. */
 export function createStaticTokenSource(token: string): TokenSource {

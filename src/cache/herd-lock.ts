@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 import { noopObserver, type Observer } from '../kernel/observer.js';
 import type { RedisCache, SharedEntry } from './redis-cache.js';
 import type { RedisGuard } from './redis-guard.js';
@@ -81,7 +81,7 @@ export class HerdLock<V> {
       try {
         await sleep(delayMs, undefined, signal === undefined ? {} : { signal });
       } catch {
-        throw new GatewayError('UPSTREAM_TIMEOUT', "The request deadline passed while waiting for another replica's fetch");
+        throw outcomeError('deadline', "The request deadline passed while waiting for another replica's fetch");
       }
       const seen = await this.#cache.peek(partition, id);
       if (seen === undefined) return undefined;

@@ -33,6 +33,11 @@ export interface GatewayErrorOptions {
   retryAfterMs?: number;
   /** @default 'upstream' for UPSTREAM_* codes, 'gateway' for the others */
   origin?: ErrorOrigin;
+  /**
+   * The row of the upstream outcome table (resilience/outcome.ts) this error was made from: what it
+   * means for retries, the breaker and stale-if-error is read there, never decided by its holder.
+   */
+  outcome?: string;
 }
 
 const BRAND = Symbol.for('c1-gateway.GatewayError');
@@ -43,6 +48,7 @@ export class GatewayError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly origin: ErrorOrigin;
+  readonly outcome: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -52,6 +58,7 @@ export class GatewayError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.origin = options.origin ?? (code.startsWith('UPSTREAM_') ? 'upstream' : 'gateway');
+    this.outcome = options.outcome;
     Object.defineProperty(this, BRAND, { value: true });
   }
 }

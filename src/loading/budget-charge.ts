@@ -1,5 +1,6 @@
 import type { Grant } from '../budget/index.js';
-import { GatewayError } from '../kernel/errors.js';
+import type { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 
 /**
  * The error for each id of `toFetch` past a partial grant (the first `granted` ids are fetched),
@@ -13,8 +14,7 @@ export function refusalsFor(toFetch: readonly string[], grant: Grant): ReadonlyM
 
 /** The caller's own budget is spent; it never reached C1, so it says nothing about C1's health. */
 export function rateLimited(retryAfterMs: number): GatewayError {
-  return new GatewayError('RATE_LIMITED', 'Upstream call budget for this caller is spent; retry later', {
-    retryable: true,
+  return outcomeError('callerBudget', 'Upstream call budget for this caller is spent; retry later', {
     retryAfterMs: Math.max(1, retryAfterMs),
   });
 }

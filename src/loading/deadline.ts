@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { abortable } from '../kernel/abortable.js';
-import { GatewayError } from '../kernel/errors.js';
+import type { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 
 /**
  * Rejects with UPSTREAM_TIMEOUT as soon as `signal` aborts, even if `promise` is still pending
@@ -11,8 +12,8 @@ export function raceDeadline<T>(promise: Promise<T>, signal: AbortSignal | undef
 }
 
 export function deadlineError(): GatewayError {
-  // The caller's budget ran out, whatever C1 was doing: not a verdict on C1 (see ErrorOrigin).
-  return new GatewayError('UPSTREAM_TIMEOUT', 'The request deadline passed while waiting for C1', { origin: 'gateway' });
+  // The caller's budget ran out, whatever C1 was doing: not a verdict on C1.
+  return outcomeError('deadline', 'The request deadline passed while waiting for C1');
 }
 
 /**

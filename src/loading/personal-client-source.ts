@@ -4,6 +4,7 @@ import type { SharedCache } from '../cache/shared-cache.js';
 import { SingleFlight } from '../cache/single-flight.js';
 import type { UpstreamBudget } from '../budget/index.js';
 import { isGatewayError, type GatewayError } from '../kernel/errors.js';
+import { outcomeOf } from '../resilience/outcome.js';
 import { noopObserver, type Observer } from '../kernel/observer.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import type { PersonalClientsApi, UpstreamCall } from '../upstream/personal-clients-api.js';
@@ -41,10 +42,6 @@ export interface PersonalClientSourceDeps {
 }
 
 export type LoadResult = PersonalClient | null | Error;
-
-// Failures where an old value beats an error: C1 is down or slow, not "you may not see this".
-// RATE_LIMITED (the caller's budget) too: serving an old value costs C1 nothing.
-const STALE_SERVABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'UPSTREAM_RATE_LIMITED', 'OVERLOADED', 'RATE_LIMITED']);
 
 /**
  * Where the loaders get personal clients: the cross-request cache first, then a fetch shared with
@@ -171,7 +168,9 @@ export class PersonalClientSource {
   }
 
   #staleOr(key: string, error: unknown, ctx: LoadContext): PersonalClient | null {
-    if (isGatewayError(error) && STALE_SERVABLE.has(error.code)) {
+    // An old value beats an error only where the outcome table says so (C1 down or slow, a budget
+    // spent), never where C1 said "you may not see this".
+    if (outcomeOf(error).staleServable) {
       const stale = this.#deps.cache.getStale(key);
       if (stale !== undefined) {
         this.#deps.observer.staleServed();

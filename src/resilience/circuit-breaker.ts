@@ -1,11 +1,11 @@
 import { systemClock, type Clock } from '../kernel/clock.js';
-import { GatewayError, isGatewayError } from '../kernel/errors.js';
 import type { AttemptPolicy } from './attempt-policy.js';
+import { outcomeError, outcomeOf, type BreakerCount } from './outcome.js';
 import { RollingWindow } from './rolling-window.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 /** How one attempt counts: a failure says the upstream is down; neutral says nothing either way. */
-export type Outcome = 'success' | 'failure' | 'neutral';
+export type Outcome = BreakerCount;
 
 export interface CircuitBreakerOptions {
   /** @default 10_000 — span of the rolling window the failure ratio is computed over, in ms. */
@@ -26,18 +26,9 @@ export interface CircuitBreakerOptions {
   classify?: (error: unknown) => Outcome;
 }
 
-/**
- * Unavailable and timed out mean the upstream is failing — when it is C1's doing: a deadline that
- * passed or a caller that went away (origin `gateway`) says nothing about C1, or one traffic spike
- * would open the breaker of a healthy C1. 429 means it is alive but busy: it neither opens nor
- * closes the breaker. Any other answer (even 4xx) proves the upstream works.
- */
+/** How an attempt that ended with `error` (undefined: it succeeded) counts: its row in outcome.ts. */
 export function classifyOutcome(error: unknown): Outcome {
-  if (error === undefined) return 'success';
-  if (!isGatewayError(error)) return 'failure';
-  if (error.origin === 'gateway') return 'neutral';
-  if (error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT') return 'failure';
-  return error.code === 'UPSTREAM_RATE_LIMITED' ? 'neutral' : 'success';
+  return error === undefined ? 'success' : outcomeOf(error).countsAgainstBreaker;
 }
 
 /**
@@ -104,8 +95,7 @@ export class CircuitBreaker {
       this.#probing = true;
       return true;
     }
-    // Not retryable: retrying cannot help until the cool-down is over.
-    throw new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 is failing; calls are paused for a moment (circuit open)');
+    throw outcomeError('circuitOpen', 'C1 is failing; calls are paused for a moment (circuit open)');
   }
 
   #record(outcome: Outcome, probe: boolean): void {

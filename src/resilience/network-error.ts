@@ -1,23 +1,16 @@
-import { GatewayError, isGatewayError } from '../kernel/errors.js';
-
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+import { isGatewayError, type GatewayError } from '../kernel/errors.js';
+import { classifyThrown, outcomeError } from './outcome.js';
 
 /**
- * Turns whatever a request threw (undici error, socket error, abort) into a GatewayError. An abort
- * of `signal` is the caller's doing (origin `gateway`); undici's own timeouts, refusals and resets
- * are C1's (origin `upstream`).
- * Messages name the failure kind only: never URLs, headers or bodies.
+ * Turns whatever a request threw (undici error, socket error, abort) into a GatewayError; what it
+ * means is its row in outcome.ts. Messages name the failure kind only: never URLs, headers or bodies.
  */
 export function toUpstreamError(error: unknown, signal?: AbortSignal): GatewayError {
   if (isGatewayError(error)) return error;
-  if (signal?.aborted) {
-    // The caller gave up (deadline, disconnect), possibly before the attempt was even sent.
-    return new GatewayError('UPSTREAM_TIMEOUT', 'The request deadline passed while waiting for C1', { cause: error, origin: 'gateway' });
-  }
+  const kind = classifyThrown(error, signal);
+  // The caller gave up (deadline, disconnect), possibly before the attempt was even sent.
+  if (kind === 'deadline') return outcomeError(kind, 'The request deadline passed while waiting for C1', { cause: error });
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-    return new GatewayError('UPSTREAM_TIMEOUT', `C1 did not answer in time (${code})`, { cause: error, retryable: true });
-  }
-  const name = typeof code === 'string' ? code : 'network error';
-  return new GatewayError('UPSTREAM_UNAVAILABLE', `Could not reach C1 (${name})`, { cause: error, retryable: true });
+  if (kind === 'attemptTimedOut') return outcomeError(kind, `C1 did not answer in time (${String(code)})`, { cause: error });
+  return outcomeError(kind, `Could not reach C1 (${typeof code === 'string' ? code : 'network error'})`, { cause: error });
 }

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isGatewayError, type GatewayError } from '../kernel/errors.js';
 import type { AttemptPolicy } from './attempt-policy.js';
+import { outcomeOf } from './outcome.js';
 
 /** Waits `ms`, rejecting early when `signal` aborts. Injected so tests never really wait. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -22,16 +23,9 @@ export interface RetryPolicyOptions {
   onRetry?: (error: GatewayError, retry: number, delayMs: number) => void;
 }
 
-/**
- * Statuses worth repeating an idempotent read for: the upstream is rate-limiting or a gateway in
- * front of it failed. A plain 500 is a bug on C1's side; repeating it only adds load.
- */
-const RETRY_STATUSES = new Set([429, 502, 503, 504]);
-
-/** Retry on those statuses and on network failures (reset, refused, undici timeouts), nothing else. */
+/** Retry exactly what the outcome table calls retryable (outcome.ts): never a plain 500. */
 function isRetryable(error: unknown): error is GatewayError {
-  if (!isGatewayError(error) || !error.retryable) return false;
-  return error.status === undefined || RETRY_STATUSES.has(error.status);
+  return isGatewayError(error) && outcomeOf(error).retryable;
 }
 
 /** "Full jitter": uniform in [0, min(maxMs, baseMs·2^(retry−1))), so retrying callers spread out. */

@@ -1,22 +1,22 @@
-import { GatewayError } from '../kernel/errors.js';
+import type { GatewayError } from '../kernel/errors.js';
+import { classifyStatus, outcomeError, type OutcomeKind } from './outcome.js';
+
+const MESSAGES: Partial<Record<OutcomeKind, (status: number) => string>> = {
+  rejected: () => 'C1 rejected the access token',
+  forbidden: () => 'C1 denied access to this resource',
+  throttled: () => 'C1 is rate-limiting the gateway',
+  proxyFailed: (status) => `C1 is unavailable (HTTP ${status})`,
+  serverFailed: (status) => `C1 failed (HTTP ${status})`,
+};
 
 /**
- * Maps an upstream HTTP status to a typed error. Only the status (and `Retry-After`) count: C1's
- * error bodies are undocumented, so nothing here reads them.
+ * Maps an API status to a typed error; what it means is its row in outcome.ts. Only the status
+ * (and `Retry-After`) count: C1's error bodies are undocumented, so nothing here reads them.
  */
 export function errorForStatus(status: number, retryAfter: string | undefined, now: number): GatewayError {
-  const retryAfterMs = parseRetryAfter(retryAfter, now);
-  const opts = { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-  if (status === 401) return new GatewayError('UPSTREAM_UNAUTHENTICATED', 'C1 rejected the access token', opts);
-  if (status === 403) return new GatewayError('UPSTREAM_FORBIDDEN', 'C1 denied access to this resource', opts);
-  if (status === 429) {
-    return new GatewayError('UPSTREAM_RATE_LIMITED', 'C1 is rate-limiting the gateway', { ...opts, retryable: true });
-  }
-  if (status === 502 || status === 503 || status === 504) {
-    return new GatewayError('UPSTREAM_UNAVAILABLE', `C1 is unavailable (HTTP ${status})`, { ...opts, retryable: true });
-  }
-  if (status >= 500) return new GatewayError('UPSTREAM_UNAVAILABLE', `C1 failed (HTTP ${status})`, opts);
-  return new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 answered with unexpected HTTP ${status}`, opts);
+  const kind = classifyStatus(status, 'api');
+  const message = MESSAGES[kind]?.(status) ?? `C1 answered with unexpected HTTP ${status}`;
+  return outcomeError(kind, message, { status, retryAfterMs: parseRetryAfter(retryAfter, now) });
 }
 
 /** `Retry-After` as delta-seconds or an HTTP-date, in ms from `now`; undefined when absent or unparsable. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import { isRfc3339 } from '../domain/rfc3339.js';
 
@@ -38,7 +38,7 @@ export function decodeGetResponse(body: unknown, requestedId: string): PersonalC
   const parsed = getResponseSchema.safeParse(body);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join('.') || 'body';
-    throw new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 answered with an unexpected shape (at ${where})`);
+    throw outcomeError('unexpected', `C1 answered with an unexpected shape (at ${where})`);
   }
   const client = parsed.data.client;
   if (client == null) return null;

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { TokenSource } from '../kernel/token-source.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
-import { GatewayError } from '../kernel/errors.js';
+import { isGatewayError } from '../kernel/errors.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
 import { decodeGetResponse } from './decode.js';
@@ -88,7 +88,7 @@ export function createPersonalClientsApi(options: PersonalClientsApiOptions): Pe
       try {
         return await policy(() => attemptOnce(id, token, call), call.signal, call);
       } catch (error) {
-        if (!(error instanceof GatewayError) || error.status !== 401) throw error;
+        if (!isGatewayError(error) || error.status !== 401) throw error;
         // The token may have been revoked or expired early: one fresh token, one more try.
         call.tokens.invalidate(token);
         const fresh = await tokenFor(call);
