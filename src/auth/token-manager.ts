@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { systemClock } from '../kernel/clock.js';
 import type { Clock } from '../kernel/clock.js';
-import { GatewayError } from '../kernel/errors.js';
+import { GatewayError, isGatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
 import { decodeClientSecret, parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
@@ -111,7 +112,8 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
         report('success', entry.expiresAt);
         return entry;
       } catch (error) {
-        const gatewayError = error instanceof GatewayError ? error : new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 token request failed', { cause: error });
+        // Not typed: a fault of ours (signing, key import) that a repeat would meet again.
+        const gatewayError = isGatewayError(error) ? error : outcomeError('serverFailed', 'C1 token request failed', { cause: error });
         failure = { error: gatewayError, until: clock() + failureBackoffMs };
         report('failure');
         throw gatewayError;

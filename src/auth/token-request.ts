@@ -1,7 +1,9 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../kernel/clock.js';
-import { GatewayError } from '../kernel/errors.js';
+import { isGatewayError } from '../kernel/errors.js';
 import { toUpstreamError } from '../resilience/network-error.js';
+import { outcomeError } from '../resilience/outcome.js';
+import { readCapped } from '../resilience/read-body.js';
 import { signClientAssertion } from './assertion.js';
 import type { SigningKey } from './client-secret.js';
 import { parseTokenGrant, tokenErrorFor } from './token-response.js';
@@ -54,40 +56,20 @@ export async function requestToken(request: TokenRequest): Promise<TokenGrant> {
       body,
       signal: controller.signal,
     });
-    const text = await readCapped(response.body);
+    const text = (await readCapped(response, MAX_RESPONSE_BYTES))?.toString('utf8');
     if (response.statusCode !== 200) {
       throw tokenErrorFor(response.statusCode, text, response.headers, clock());
     }
-    if (text === undefined) {
-      throw new GatewayError('UPSTREAM_BAD_RESPONSE', 'C1 token response is larger than 64 KiB', { status: 200 });
-    }
+    if (text === undefined) throw outcomeError('unexpected', 'C1 token response is larger than 64 KiB', { status: 200 });
     return parseTokenGrant(text);
   } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    if (timedOut) {
-      throw new GatewayError('UPSTREAM_TIMEOUT', `C1 token request timed out after ${timeoutMs} ms`, { retryable: true, cause: error });
-    }
-    if (signal.aborted) throw new GatewayError('UPSTREAM_UNAVAILABLE', 'token source was closed', { cause: error, origin: 'gateway' });
+    if (isGatewayError(error)) throw error;
+    if (timedOut) throw outcomeError('attemptTimedOut', `C1 token request timed out after ${timeoutMs} ms`, { cause: error });
+    if (signal.aborted) throw outcomeError('closed', 'token source was closed', { cause: error });
     // Reset, refused, undici's connect/headers/body timeouts: typed like the API's, retryable.
     throw toUpstreamError(error);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onClose);
   }
-}
-
-/** The body as text, or undefined when it exceeds MAX_RESPONSE_BYTES. */
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

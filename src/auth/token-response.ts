@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { GatewayError } from '../kernel/errors.js';
+import type { GatewayError } from '../kernel/errors.js';
+import { classifyStatus, outcomeError, type OutcomeKind } from '../resilience/outcome.js';
 import { parseRetryAfter } from '../resilience/status.js';
 
 /** What a successful token response yields. */
@@ -17,7 +18,7 @@ const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 const OAUTH_ERROR_CODE = /^[a-z0-9_.-]{1,64}$/i;
 
 function badResponse(what: string, status?: number): GatewayError {
-  return new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 token response ${what}`, status === undefined ? {} : { status });
+  return outcomeError('unexpected', `C1 token response ${what}`, status === undefined ? {} : { status });
 }
 
 /** Parses a 200 body. Messages never quote the body: it holds the token. */
@@ -49,29 +50,32 @@ function parseExpiresIn(value: unknown): number | undefined {
   return seconds === 0 ? undefined : seconds * 1000;
 }
 
-/** Maps a non-200 token response to a typed error. Only the OAuth2 `error` code is ever quoted. */
+/**
+ * Maps a non-200 token response to a typed error; what it means (a 500 is not retried, a 503 is)
+ * is its row in outcome.ts, as for the API. Only the OAuth2 `error` code is ever quoted.
+ */
 export function tokenErrorFor(status: number, text: string | undefined, headers: IncomingHttpHeaders, now: number): GatewayError {
-  if (status === 400 || status === 401) {
-    const code = oauthErrorCode(text);
-    const detail = code === undefined ? '' : ` (${code})`;
-    return new GatewayError('UPSTREAM_UNAUTHENTICATED', `C1 rejected the client credentials${detail}`, { status });
+  const kind = classifyStatus(status, 'token');
+  return outcomeError(kind, messageFor(kind, status, text), { status, retryAfterMs: parseRetryAfter(headers['retry-after'], now) });
+}
+
+function messageFor(kind: OutcomeKind, status: number, text: string | undefined): string {
+  switch (kind) {
+    case 'rejected': {
+      const code = oauthErrorCode(text);
+      return `C1 rejected the client credentials${code === undefined ? '' : ` (${code})`}`;
+    }
+    case 'forbidden':
+      // e.g. the personal client's allowSourceCidr excludes this gateway's address.
+      return 'C1 refused to issue a token for this client';
+    case 'throttled':
+      return 'C1 token endpoint is rate limiting';
+    case 'proxyFailed':
+    case 'serverFailed':
+      return `C1 token endpoint answered ${status}`;
+    default:
+      return `C1 token response has unexpected status ${status}`;
   }
-  if (status === 403) {
-    // e.g. the personal client's allowSourceCidr excludes this gateway's address.
-    return new GatewayError('UPSTREAM_FORBIDDEN', 'C1 refused to issue a token for this client', { status });
-  }
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
-    return new GatewayError('UPSTREAM_RATE_LIMITED', 'C1 token endpoint is rate limiting', {
-      status,
-      retryable: true,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    });
-  }
-  if (status >= 500) {
-    return new GatewayError('UPSTREAM_UNAVAILABLE', `C1 token endpoint answered ${status}`, { status, retryable: true });
-  }
-  return badResponse(`has unexpected status ${status}`, status);
 }
 
 function oauthErrorCode(text: string | undefined): string | undefined {

@@ -1,35 +1,43 @@
 import type { Dispatcher } from 'undici';
-import { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from './outcome.js';
 
 /**
- * Reads a JSON response body, refusing anything that is not JSON or is larger than `maxBytes`,
- * so a misbehaving upstream cannot make the gateway buffer without bound.
+ * The body's bytes, or undefined once they would exceed `maxBytes` (declared or counted): the rest
+ * is dropped unread, so a misbehaving upstream cannot make the gateway buffer without bound.
  */
-export async function readJsonBody(response: Dispatcher.ResponseData, maxBytes: number): Promise<unknown> {
-  const type = headerValue(response.headers['content-type']);
-  if (type === undefined || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    await response.body.dump();
-    throw new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 answered with a non-JSON content type`);
-  }
+export async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<Buffer | undefined> {
   const declared = Number(headerValue(response.headers['content-length']));
   if (declared > maxBytes) {
     response.body.destroy();
-    throw new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 response body exceeds ${maxBytes} bytes`);
+    return undefined;
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of response.body) {
-    size += (chunk as Buffer).length;
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    size += buffer.length;
     if (size > maxBytes) {
       response.body.destroy();
-      throw new GatewayError('UPSTREAM_BAD_RESPONSE', `C1 response body exceeds ${maxBytes} bytes`);
+      return undefined;
     }
-    chunks.push(chunk as Buffer);
+    chunks.push(buffer);
   }
+  return Buffer.concat(chunks, size);
+}
+
+/** Reads a JSON response body, refusing anything that is not JSON or is larger than `maxBytes`. */
+export async function readJsonBody(response: Dispatcher.ResponseData, maxBytes: number): Promise<unknown> {
+  const type = headerValue(response.headers['content-type']);
+  if (type === undefined || !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    await response.body.dump();
+    throw outcomeError('unexpected', `C1 answered with a non-JSON content type`);
+  }
+  const bytes = await readCapped(response, maxBytes);
+  if (bytes === undefined) throw outcomeError('unexpected', `C1 response body exceeds ${maxBytes} bytes`);
   try {
-    return JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch (cause) {
-    throw new GatewayError('UPSTREAM_BAD_RESPONSE', 'C1 answered with malformed JSON', { cause });
+    throw outcomeError('unexpected', 'C1 answered with malformed JSON', { cause });
   }
 }
 
