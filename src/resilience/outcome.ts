@@ -20,18 +20,20 @@ const row = (code: ErrorCode, origin: ErrorOrigin, retryable: boolean, countsAga
 
 /**
  * The one table of what can go wrong on the way to C1 and what each means. Nothing else decides
- * whether a failure is retried, trips a breaker or may be answered from a stale value.
+ * whether a failure is retried, trips a breaker or may be answered from a stale value. The gateway's
+ * own refusals (overloaded, callerBudget) happen before the retry policy, so for them `retry` only
+ * tells the caller it may come back later.
  */
 export const OUTCOMES = {
   // what happened    code                        origin      retry  breaker    stale    why
-  rejected:        row('UPSTREAM_UNAUTHENTICATED', 'upstream', false, 'success', false), // 401 (token: 400/401): C1 works; the token or credentials are bad, and a value must not outlive them
+  rejected:        row('UPSTREAM_UNAUTHENTICATED', 'upstream', false, 'success', false), // 401 (token: 400/401): C1 works; our credential is bad, no value may outlive it
   forbidden:       row('UPSTREAM_FORBIDDEN',       'upstream', false, 'success', false), // 403: C1 works and said no; an old value would bypass the denial
-  throttled:       row('UPSTREAM_RATE_LIMITED',    'upstream', true,  'neutral', true),  // 429: C1 is alive but busy; wait its Retry-After; an old value costs it nothing
+  throttled:       row('UPSTREAM_RATE_LIMITED',    'upstream', true,  'neutral', true),  // 429: alive but busy; wait its Retry-After; an old value costs it nothing
   proxyFailed:     row('UPSTREAM_UNAVAILABLE',     'upstream', true,  'failure', true),  // 502/503/504: a gateway in front of C1 failed; transient
   serverFailed:    row('UPSTREAM_UNAVAILABLE',     'upstream', false, 'failure', true),  // 500 and other 5xx: a bug on C1's side; repeating it only adds load
   unexpected:      row('UPSTREAM_BAD_RESPONSE',    'upstream', false, 'success', false), // any other status, a bad body: C1 answered, wrongly; it would again
   unreachable:     row('UPSTREAM_UNAVAILABLE',     'upstream', true,  'failure', true),  // refused, reset, DNS: C1 (or the way to it) is down
-  attemptTimedOut: row('UPSTREAM_TIMEOUT',         'upstream', true,  'failure', true),  // undici's connect/headers/body timeout, the token request's own: C1 left it unanswered
+  attemptTimedOut: row('UPSTREAM_TIMEOUT',         'upstream', true,  'failure', true),  // undici's connect/headers/body timeouts, the token request's own: C1 was silent
   circuitOpen:     row('UPSTREAM_UNAVAILABLE',     'upstream', false, 'neutral', true),  // the breaker's fail-fast: reached nothing; no retry helps before the cool-down
   deadline:        row('UPSTREAM_TIMEOUT',         'gateway',  false, 'neutral', true),  // the caller's deadline passed or it went away: no verdict on C1
   closed:          row('UPSTREAM_UNAVAILABLE',     'gateway',  false, 'neutral', true),  // the token source shut down: the gateway stopped, not C1
@@ -45,7 +47,7 @@ export const OUTCOMES = {
 export type OutcomeKind = keyof typeof OUTCOMES;
 
 /** Anything thrown that is not a GatewayError: a bug somewhere below, so the breaker counts it. */
-export const UNTYPED: Omit<Outcome, 'code' | 'origin'> = { retryable: false, countsAgainstBreaker: 'failure', staleServable: false };
+const UNTYPED: Omit<Outcome, 'code' | 'origin'> = { retryable: false, countsAgainstBreaker: 'failure', staleServable: false };
 
 /** For errors made without a row (by status if they carry one, else by code). */
 const BY_CODE: Record<ErrorCode, OutcomeKind> = {
