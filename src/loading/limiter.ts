@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import { GatewayError } from '../kernel/errors.js';
+import type { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 import { deadlineError } from './deadline.js';
 import { Ewma } from './ewma.js';
 
@@ -91,5 +92,5 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
 }
 
 function overloaded(message: string): GatewayError {
-  return new GatewayError('OVERLOADED', message, { retryable: true });
+  return outcomeError('overloaded', message);
 }
