@@ -3,7 +3,7 @@ import { systemClock } from '../kernel/clock.js';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/errors.js';
 import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
-import { decodeClientSecret, parseClientSecret } from './client-secret.js';
+import { parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
 import { abortable } from '../kernel/abortable.js';
 import { requestToken } from './token-request.js';
@@ -14,7 +14,7 @@ import type { TokenGrant } from './token-response.js';
 export interface ClientCredentialsOptions {
   /** The C1 client id, e.g. `name@tenant.conductor.one/pcc`. */
   clientId: string;
-  /** The raw `secret-token:conductorone.com:v1:…` string; checked when the source is created. */
+  /** The raw `secret-token:conductorone.com:v1:…` string, its format checked at config load. */
   clientSecret: string;
   /** Absolute token URL, e.g. `https://tenant.conductor.one/auth/v1/token`. */
   tokenUrl: string;
@@ -53,7 +53,7 @@ interface CachedToken {
 /**
  * OAuth2 client credentials with a signed JWT assertion, cached until shortly before expiry.
  * Refresh is call-driven (no timers): a call late in the token's life triggers one background refresh.
- * Throws GatewayError('CONFIG_INVALID') at once for a malformed secret or token URL.
+ * The key is imported on first use. Throws GatewayError('CONFIG_INVALID') at once for a malformed token URL.
  */
 export function createClientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
   const {
@@ -66,7 +66,6 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
     requestTimeoutMs = 10_000, // 10 s
     policy = runOnce,
   } = options;
-  decodeClientSecret(clientSecret); // fail fast on a bad secret; the key itself is imported on first use
   const tokenUrl = parseTokenUrl(options.tokenUrl);
   const closer = new AbortController();
   let key: Promise<SigningKey> | undefined;
