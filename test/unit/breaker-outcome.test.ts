@@ -65,7 +65,7 @@ describe('which failures count against C1', () => {
 
 describe('the personal-clients API under its breaker', () => {
   let c1: ScriptedServer | undefined;
-  const dispatcher = createDispatcher();
+  const dispatcher = createDispatcher({ connectTimeoutMs: 3_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
   afterEach(async () => {
     await c1?.close();
     c1 = undefined;
