@@ -24,16 +24,16 @@ export interface ClientCredentialsOptions {
   dispatcher: Dispatcher;
   /** @default systemClock */
   clock?: Clock;
-  /** Treat a token as expired this much before its `expires_in` says. @default 30_000 (30 s) */
-  expiryMarginMs?: number;
+  /** Treat a token as expired this much before its `expires_in` says, in ms (TOKEN_EXPIRY_MARGIN_MS). */
+  expiryMarginMs: number;
   /** Lifetime assumed when `expires_in` is 0 or missing, so such a token is not refetched on every call. @default 60_000 (60 s) */
   defaultLifetimeMs?: number;
   /** Fraction of the lifetime after which a call triggers one background refresh. @default 0.8 */
   refreshAheadRatio?: number;
   /** After a failed token request, callers within this window get that failure without a new request. @default 1_000 (1 s) */
   failureBackoffMs?: number;
-  /** Budget for one token fetch, headers and body, retries included. @default 10_000 (10 s) */
-  requestTimeoutMs?: number;
+  /** Budget for one token fetch, headers and body, retries included, in ms (REQUEST_DEADLINE_MS). */
+  requestTimeoutMs: number;
   /**
    * Runs each token POST (retries, circuit breaker). Repeating it is safe: every attempt signs a
    * fresh assertion. @default one attempt
@@ -57,13 +57,11 @@ interface CachedToken {
  */
 export function createClientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
   const {
-    clientId, clientSecret, audience, dispatcher, onTokenFetch,
+    clientId, clientSecret, audience, dispatcher, onTokenFetch, expiryMarginMs, requestTimeoutMs,
     clock = systemClock,
-    expiryMarginMs = 30_000, // 30 s
     defaultLifetimeMs = 60_000, // 60 s
     refreshAheadRatio = 0.8,
     failureBackoffMs = 1_000, // 1 s
-    requestTimeoutMs = 10_000, // 10 s
     policy = runOnce,
   } = options;
   const tokenUrl = parseTokenUrl(options.tokenUrl);

@@ -53,6 +53,8 @@ function tokenSource(overrides: Partial<ClientCredentialsOptions> = {}): TokenSo
     audience: AUDIENCE,
     dispatcher: agent,
     clock: () => now,
+    expiryMarginMs: 30_000,
+    requestTimeoutMs: 10_000,
     onTokenFetch: (outcome, expiresAtMs) => {
       fetches.push({ outcome, expiresAtMs });
       for (const w of fetchWaiters.filter((w) => fetches.length >= w.count)) w.resolve();

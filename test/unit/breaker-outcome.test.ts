@@ -74,7 +74,7 @@ describe('the personal-clients API under its breaker', () => {
 
   function apiFor(origin: string) {
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, minRequests: 1 });
-    return { breaker, api: createPersonalClientsApi({ baseUrl: origin, dispatcher, policy: breaker.policy }) };
+    return { breaker, api: createPersonalClientsApi({ baseUrl: origin, dispatcher, maxBodyBytes: 1_048_576, policy: breaker.policy }) };
   }
 
   it('an attempt in flight when the caller gives up leaves the breaker closed', async () => {
