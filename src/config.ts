@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialVars, pickCredentials, type Credentials } from './config/credentials.js';
+import { credentialVars, isHttpUrl, pickCredentials, type Credentials } from './config/credentials.js';
 import { loadPersistedOperations, PersistedOperationsError } from './config/persisted-operations.js';
 import type { C1Upstream } from './domain/client-id.js';
 
@@ -49,7 +49,7 @@ const envSchema = z.object({
   C1_CLIENT_ID: optionalString,
   C1_CLIENT_SECRET: optionalString,
   C1_ACCESS_TOKEN: optionalString,
-  C1_API_URL: url,
+  C1_API_URL: optionalString.refine((v) => v === undefined || isHttpUrl(v), 'must be an absolute http(s) URL'),
   C1_AUTH_MODE: z.enum(['service', 'forward']).default('service'),
   TOKEN_EXPIRY_MARGIN_MS: int(30_000),
 

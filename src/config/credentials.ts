@@ -22,12 +22,10 @@ export interface CredentialVars {
 /** The credential variables read leniently from raw env, for reporting when other variables are bad. */
 export function credentialVars(env: Record<string, string | undefined>): CredentialVars {
   const get = (name: string) => (env[name]?.trim() ? env[name]?.trim() : undefined);
-  const apiUrl = get('C1_API_URL');
   return {
     NODE_ENV: env['NODE_ENV'] === 'production' ? 'production' : 'development',
     C1_AUTH_MODE: env['C1_AUTH_MODE'] === 'forward' ? 'forward' : 'service',
-    // An unparsable URL is already reported by the schema; here it only must not count as set.
-    C1_API_URL: apiUrl !== undefined && URL.canParse(apiUrl) ? apiUrl : undefined,
+    C1_API_URL: get('C1_API_URL'),
     C1_ACCESS_TOKEN: get('C1_ACCESS_TOKEN'),
     C1_CLIENT_ID: get('C1_CLIENT_ID'),
     C1_CLIENT_SECRET: get('C1_CLIENT_SECRET'),
@@ -40,9 +38,11 @@ export function credentialVars(env: Record<string, string | undefined>): Credent
  * reported with every other problem; messages name the variable, never the secret's value.
  */
 export function pickCredentials(e: CredentialVars, problems: string[]): { credentials: Credentials; c1: C1Upstream | undefined } {
+  // A C1_API_URL that is not an http(s) URL is reported by the schema; it derives nothing.
+  const apiUrl = e.C1_API_URL !== undefined && isHttpUrl(e.C1_API_URL) ? e.C1_API_URL : undefined;
   const explicitUpstream = (requiredWith: string): C1Upstream | undefined => {
     if (e.C1_API_URL === undefined) problems.push(`C1_API_URL: required ${requiredWith}`);
-    return e.C1_API_URL === undefined ? undefined : c1UpstreamOf(e.C1_API_URL);
+    return apiUrl === undefined ? undefined : c1UpstreamOf(apiUrl);
   };
   if (e.C1_AUTH_MODE === 'forward') return { credentials: { kind: 'forward' }, c1: explicitUpstream('when C1_AUTH_MODE=forward') };
   if (e.C1_ACCESS_TOKEN !== undefined) {
@@ -53,7 +53,7 @@ export function pickCredentials(e: CredentialVars, problems: string[]): { creden
     if (e.C1_CLIENT_SECRET === undefined) problems.push('C1_CLIENT_SECRET: required with C1_CLIENT_ID');
     const host = e.C1_CLIENT_ID === undefined ? undefined : problemOf(() => parseClientId(e.C1_CLIENT_ID ?? '').host, problems);
     if (e.C1_CLIENT_SECRET !== undefined) problemOf(() => decodeClientSecret(e.C1_CLIENT_SECRET ?? ''), problems);
-    const c1 = e.C1_API_URL !== undefined ? c1UpstreamOf(e.C1_API_URL) : host === undefined ? undefined : c1UpstreamOf({ host });
+    const c1 = apiUrl !== undefined ? c1UpstreamOf(apiUrl) : host === undefined ? undefined : c1UpstreamOf({ host });
     return { credentials: { kind: 'client-credentials', clientId: e.C1_CLIENT_ID ?? '', clientSecret: e.C1_CLIENT_SECRET ?? '' }, c1 };
   }
   if (e.NODE_ENV === 'production') {
@@ -63,6 +63,11 @@ export function pickCredentials(e: CredentialVars, problems: string[]): { creden
     );
   }
   return { credentials: { kind: 'sandbox' }, c1: undefined };
+}
+
+/** Whether `value` is an absolute http: or https: URL: the only kinds the bearer may be sent to. */
+export function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
 }
 
 /** Runs a parser; its CONFIG_INVALID message (which names the variable, never a secret) becomes a problem. */

@@ -143,6 +143,10 @@ describe('loadConfig: where C1 is, derived once', () => {
     expect(loadConfig({ C1_AUTH_MODE: 'forward', C1_API_URL: apiUrl }).c1?.origin).toBe(apiUrl);
   });
 
+  it('refuses a C1_API_URL the bearer could not be sent to over http(s), once', () => {
+    expect(problemsOf({ C1_ACCESS_TOKEN: 't', C1_API_URL: 'ftp://tenant.example' })).toEqual(['C1_API_URL: must be an absolute http(s) URL']);
+  });
+
   it('freezes what it derived', () => {
     expect(Object.isFrozen(withClient(CLIENT_ID))).toBe(true);
   });
