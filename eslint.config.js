@@ -74,6 +74,9 @@ export default tseslint.config(
   // The edge (graphql/, security/, observability/) and app.ts may import any layer, but not the root.
   restrict(['src/**'], [ENTRY_POINTS]),
   ...LAYERS.map(layerRule),
-  restrict(['src/config.ts'], [{ regex: String.raw`^\.`, message: 'config.ts is a leaf: every layer may read its type, so it imports nothing of src/.' }]),
+  // Config loading is bootstrap: it checks credential formats and derives where C1 is with the
+  // domain's rules, so it may build on the kernel and the domain, and on its own helpers in config/.
+  restrict(['src/config.ts'], [{ regex: String.raw`^\.(?!/(?:config|domain|kernel)/)`, message: 'config.ts may import only config/, domain/ and kernel/: every layer may read its type.' }]),
+  restrict(['src/config/**'], [{ regex: String.raw`^\.\./(?!domain/|kernel/)`, message: 'src/config/ may import only domain/ and kernel/: it is config.ts\'s own bootstrap code.' }]),
   restrict(['src/main.ts'], []),
 );

@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { apiBaseUrlFor, parseClientId } from './auth/client-id.js';
 import { createStaticTokenSource } from './auth/static-token-source.js';
 import { createClientCredentialsTokenSource } from './auth/token-manager.js';
 import type { Redis } from 'ioredis';
@@ -8,7 +7,7 @@ import { createUpstreamBudget } from './budget/index.js';
 import { ClientCache } from './cache/client-cache.js';
 import { createRedisLayer } from './cache/redis-layer.js';
 import { systemClock, type Clock } from './kernel/clock.js';
-import type { Config } from './config.js';
+import { ConfigError, type C1Upstream, type Config } from './config.js';
 import { createContextFactory, type GatewayContext } from './graphql/context.js';
 import { createMaskError } from './graphql/errors.js';
 import { useHotDocumentJit } from './graphql/jit.js';
@@ -30,7 +29,7 @@ import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
 import { createResilience } from './resilience/resilience.js';
 import type { EventLoopLoad } from './security/event-loop-load.js';
-import { c1OriginOf, createSecurity, pinToOrigin } from './security/index.js';
+import { createSecurity, pinToOrigin } from './security/index.js';
 import type { Sleep } from './resilience/retry-policy.js';
 
 /** The name C1's breaker is reported under: metrics carry a fixed name, never the tenant's URL. */
@@ -70,6 +69,10 @@ export interface App {
 /** The composition root: builds every module from Config and wires them. No env, no listen. */
 export function createApp(deps: AppDeps): App {
   const { config, logger } = deps;
+  const c1 = config.c1;
+  if (c1 === undefined) {
+    throw new ConfigError(['C1_CLIENT_ID/C1_CLIENT_SECRET: createApp needs real credentials; main.ts swaps in the sandbox credential first']);
+  }
   const clock = deps.clock ?? systemClock;
   // Logs, metrics and request ids; the data path reports to `observer` and knows nothing else.
   const observability = createObservability({
@@ -88,7 +91,7 @@ export function createApp(deps: AppDeps): App {
         headersTimeoutMs: config.UPSTREAM_HEADERS_TIMEOUT_MS,
         bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
       }),
-    c1OriginOf(config),
+    c1.origin,
   );
   const resilience = createResilience(config, { clock, observer, random: deps.random, sleep: deps.sleep });
   // The token URL is on the API's origin, so both share one breaker, reported as 'c1'.
@@ -97,13 +100,13 @@ export function createApp(deps: AppDeps): App {
     tokens: () => serviceTokens,
     breakerOpen: () => resilience.breakers.anyRejecting(),
   });
-  const { baseUrl, serviceTokens } = upstreamFor(config, dispatcher, clock, observer, c1Policy, readiness);
+  const serviceTokens = serviceTokensFor(config, c1, dispatcher, clock, observer, c1Policy, readiness);
 
   const api = createPersonalClientsApi({
-    baseUrl,
+    baseUrl: c1.apiBaseUrl,
     dispatcher,
     maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
-    policy: c1Policy(baseUrl),
+    policy: c1Policy(c1.apiBaseUrl),
     clock,
     onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
   });
@@ -177,49 +180,38 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
-function upstreamFor(
+function serviceTokensFor(
   config: Config,
+  c1: C1Upstream,
   dispatcher: Dispatcher,
   clock: Clock,
   observer: Observer,
   policyFor: (url: string) => AttemptPolicy,
   readiness: Readiness,
-) {
+): TokenSource | undefined {
   const creds = config.credentials;
   switch (creds.kind) {
-    case 'client-credentials': {
-      const { host } = parseClientId(creds.clientId);
-      const baseUrl = config.C1_API_URL ?? apiBaseUrlFor(host);
-      const tokenUrl = new URL('/auth/v1/token', baseUrl).toString();
-      const serviceTokens: TokenSource = createClientCredentialsTokenSource({
+    case 'client-credentials':
+      return createClientCredentialsTokenSource({
         clientId: creds.clientId,
         clientSecret: creds.clientSecret,
-        tokenUrl,
-        // The assertion's audience is the host we actually talk to, without port or brackets.
-        audience: new URL(baseUrl).hostname.replace(/^\[|\]$/g, ''),
+        tokenUrl: c1.tokenUrl,
+        audience: c1.audience,
         dispatcher,
         clock,
         expiryMarginMs: config.TOKEN_EXPIRY_MARGIN_MS,
         // The token's own budget: no caller waits longer than its deadline anyway.
         requestTimeoutMs: config.REQUEST_DEADLINE_MS,
-        policy: policyFor(tokenUrl),
+        policy: policyFor(c1.tokenUrl),
         onTokenFetch: (outcome, expiresAt) => {
           readiness.noteTokenFetch(outcome);
           observer.tokenFetch(outcome, expiresAt);
         },
       });
-      return { baseUrl, serviceTokens };
-    }
     case 'static-token':
-      return { baseUrl: requireApiUrl(config), serviceTokens: createStaticTokenSource(creds.accessToken) };
+      return createStaticTokenSource(creds.accessToken);
     case 'forward':
-      return { baseUrl: requireApiUrl(config), serviceTokens: undefined };
     case 'sandbox':
-      throw new Error('createApp needs real credentials; main.ts swaps in the sandbox credential first');
+      return undefined;
   }
-}
-
-function requireApiUrl(config: Config): string {
-  if (config.C1_API_URL === undefined) throw new Error('C1_API_URL is required for this credential kind');
-  return config.C1_API_URL;
 }

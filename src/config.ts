@@ -1,8 +1,16 @@
 import { z } from 'zod';
+import { credentialVars, isHttpUrl, pickCredentials, type Credentials } from './config/credentials.js';
+import { loadPersistedOperations, PersistedOperationsError } from './config/persisted-operations.js';
+import type { C1Upstream } from './domain/client-id.js';
+
+export type { Credentials } from './config/credentials.js';
+export type { C1Upstream } from './domain/client-id.js';
 
 /**
- * Environment → typed, frozen Config. Validated once at start-up; every bad variable is named in
- * one error. Only `main.ts` passes `process.env` here; everything else receives a Config.
+ * Environment → typed, frozen Config. Validated and derived once at start-up (credential formats,
+ * where C1 is, the persisted-operations file); every problem is named in one ConfigError. Defaults
+ * live here and nowhere else: modules take every bound as a required option. Only `main.ts` passes
+ * `process.env` here; everything else receives a Config.
  */
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -41,7 +49,7 @@ const envSchema = z.object({
   C1_CLIENT_ID: optionalString,
   C1_CLIENT_SECRET: optionalString,
   C1_ACCESS_TOKEN: optionalString,
-  C1_API_URL: url,
+  C1_API_URL: optionalString.refine((v) => v === undefined || isHttpUrl(v), 'must be an absolute http(s) URL'),
   C1_AUTH_MODE: z.enum(['service', 'forward']).default('service'),
   TOKEN_EXPIRY_MARGIN_MS: int(30_000),
 
@@ -116,18 +124,15 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
-/** How the gateway obtains the bearer it sends to C1. */
-export type Credentials =
-  | { kind: 'client-credentials'; clientId: string; clientSecret: string }
-  | { kind: 'static-token'; accessToken: string }
-  | { kind: 'forward' }
-  | { kind: 'sandbox' };
-
 export type Config = Readonly<
   Omit<Env, 'GRAPHIQL' | 'INTROSPECTION' | 'C1_CLIENT_SECRET' | 'C1_ACCESS_TOKEN'> & {
     GRAPHIQL: boolean;
     INTROSPECTION: boolean;
     credentials: Credentials;
+    /** Where C1 is, derived once; undefined only for the sandbox, which main.ts swaps for a real URL. */
+    c1: C1Upstream | undefined;
+    /** The allow-list read from PERSISTED_OPERATIONS_FILE, when set. */
+    persistedOperations: ReadonlyMap<string, string> | undefined;
   }
 >;
 
@@ -138,7 +143,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses and validates the environment. Throws one ConfigError naming every bad variable. */
+/** Parses, validates and derives the configuration. Throws one ConfigError naming every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   const problems: string[] = [];
@@ -146,11 +151,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     // Issue messages name the variable and the rule, never the value (it may be a secret).
     problems.push(...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
     pickCredentials(credentialVars(env), problems); // so one run names every problem
+    const file = env['PERSISTED_OPERATIONS_FILE']?.trim();
+    if (file) readPersistedOperations(file, problems);
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const credentials = pickCredentials(e, problems);
+  const { credentials, c1 } = pickCredentials(e, problems);
   checkCallerAuth(e, problems);
+  const file = e.PERSISTED_OPERATIONS_FILE;
+  const persistedOperations = file === undefined ? undefined : readPersistedOperations(file, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const { C1_CLIENT_SECRET: _s, C1_ACCESS_TOKEN: _t, ...rest } = e;
   const devDefault = e.NODE_ENV !== 'production';
@@ -160,25 +169,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     GRAPHIQL: e.GRAPHIQL ?? devDefault,
     INTROSPECTION: e.INTROSPECTION ?? devDefault,
     credentials,
+    c1: c1 === undefined ? undefined : Object.freeze(c1),
+    persistedOperations,
   });
 }
 
-type CredentialVars = Pick<
-  Env,
-  'NODE_ENV' | 'C1_AUTH_MODE' | 'C1_API_URL' | 'C1_ACCESS_TOKEN' | 'C1_CLIENT_ID' | 'C1_CLIENT_SECRET'
->;
-
-/** The credential variables read leniently from raw env, for reporting when other variables are bad. */
-function credentialVars(env: Record<string, string | undefined>): CredentialVars {
-  const get = (name: string) => (env[name]?.trim() ? env[name]?.trim() : undefined);
-  return {
-    NODE_ENV: env['NODE_ENV'] === 'production' ? 'production' : 'development',
-    C1_AUTH_MODE: env['C1_AUTH_MODE'] === 'forward' ? 'forward' : 'service',
-    C1_API_URL: get('C1_API_URL'),
-    C1_ACCESS_TOKEN: get('C1_ACCESS_TOKEN'),
-    C1_CLIENT_ID: get('C1_CLIENT_ID'),
-    C1_CLIENT_SECRET: get('C1_CLIENT_SECRET'),
-  };
+function readPersistedOperations(path: string, problems: string[]): ReadonlyMap<string, string> | undefined {
+  try {
+    return loadPersistedOperations(path);
+  } catch (error) {
+    if (!(error instanceof PersistedOperationsError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
 }
 
 /**
@@ -202,27 +205,4 @@ function checkCallerAuth(e: Env, problems: string[]): void {
       problems.push(`CORS_ORIGINS: entry ${i + 1} is not an origin (scheme://host[:port]) or '*'`);
     }
   });
-}
-
-function pickCredentials(e: CredentialVars, problems: string[]): Credentials {
-  if (e.C1_AUTH_MODE === 'forward') {
-    if (e.C1_API_URL === undefined) problems.push('C1_API_URL: required when C1_AUTH_MODE=forward');
-    return { kind: 'forward' };
-  }
-  if (e.C1_ACCESS_TOKEN !== undefined) {
-    if (e.C1_API_URL === undefined) problems.push('C1_API_URL: required with C1_ACCESS_TOKEN');
-    return { kind: 'static-token', accessToken: e.C1_ACCESS_TOKEN };
-  }
-  if (e.C1_CLIENT_ID !== undefined || e.C1_CLIENT_SECRET !== undefined) {
-    if (e.C1_CLIENT_ID === undefined) problems.push('C1_CLIENT_ID: required with C1_CLIENT_SECRET');
-    if (e.C1_CLIENT_SECRET === undefined) problems.push('C1_CLIENT_SECRET: required with C1_CLIENT_ID');
-    return { kind: 'client-credentials', clientId: e.C1_CLIENT_ID ?? '', clientSecret: e.C1_CLIENT_SECRET ?? '' };
-  }
-  if (e.NODE_ENV === 'production') {
-    problems.push(
-      'C1_CLIENT_ID and C1_CLIENT_SECRET (or C1_ACCESS_TOKEN with C1_API_URL): required in production; ' +
-        'the embedded sandbox only runs outside production',
-    );
-  }
-  return { kind: 'sandbox' };
 }

@@ -8,14 +8,7 @@ import { startServer } from './ops/server.js';
 import { createSandbox, type Sandbox } from './sandbox/index.js';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
+  let config = configOrExit(process.env);
   const logger = createLogger({
     level: config.LOG_LEVEL,
     pretty: config.NODE_ENV === 'development' && process.stdout.isTTY,
@@ -24,7 +17,7 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   let exampleIds: string[] = [];
   if (config.credentials.kind === 'sandbox') {
-    ({ sandbox, config, exampleIds } = await startEmbeddedSandbox(config, logger));
+    ({ sandbox, config, exampleIds } = await startEmbeddedSandbox(process.env, logger));
   }
 
   const app = createApp({ config, logger, ...(exampleIds[0] ? { exampleId: exampleIds[0] } : {}) });
@@ -62,11 +55,22 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** Every configuration problem is printed at once, as one message that never holds a secret. */
+function configOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
 /**
  * No credentials outside production: run the fake C1 in this process and point the gateway at it,
  * through the real token flow with the sandbox's minted credential.
  */
-async function startEmbeddedSandbox(config: Config, logger: Logger) {
+async function startEmbeddedSandbox(env: Record<string, string | undefined>, logger: Logger) {
   const sandbox = createSandbox();
   const url = await sandbox.listen(0, '127.0.0.1');
   const exampleIds = sandbox.clients
@@ -74,12 +78,10 @@ async function startEmbeddedSandbox(config: Config, logger: Logger) {
     .slice(0, 3)
     .map((c) => c.id as string);
   logger.warn({ sandboxUrl: url }, 'No C1 credentials configured: serving the embedded sandbox (fake C1 data)');
-  const sandboxConfig: Config = Object.freeze({
-    ...config,
-    C1_API_URL: url,
-    credentials: { kind: 'client-credentials' as const, ...sandbox.credentials },
-  });
-  return { sandbox, config: sandboxConfig, exampleIds };
+  // Loaded again with the sandbox's URL and credential, so where C1 is is derived by the one rule.
+  const { clientId, clientSecret } = sandbox.credentials;
+  const config = configOrExit({ ...env, C1_API_URL: url, C1_CLIENT_ID: clientId, C1_CLIENT_SECRET: clientSecret });
+  return { sandbox, config, exampleIds };
 }
 
 main().catch((error: unknown) => {

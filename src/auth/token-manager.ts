@@ -4,7 +4,7 @@ import type { Clock } from '../kernel/clock.js';
 import { GatewayError, isGatewayError } from '../kernel/errors.js';
 import { outcomeError } from '../resilience/outcome.js';
 import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
-import { decodeClientSecret, parseClientSecret } from './client-secret.js';
+import { parseClientSecret } from './client-secret.js';
 import type { SigningKey } from './client-secret.js';
 import { abortable } from '../kernel/abortable.js';
 import { requestToken } from './token-request.js';
@@ -15,7 +15,7 @@ import type { TokenGrant } from './token-response.js';
 export interface ClientCredentialsOptions {
   /** The C1 client id, e.g. `name@tenant.conductor.one/pcc`. */
   clientId: string;
-  /** The raw `secret-token:conductorone.com:v1:…` string; checked when the source is created. */
+  /** The raw `secret-token:conductorone.com:v1:…` string, its format checked at config load. */
   clientSecret: string;
   /** Absolute token URL, e.g. `https://tenant.conductor.one/auth/v1/token`. */
   tokenUrl: string;
@@ -25,16 +25,16 @@ export interface ClientCredentialsOptions {
   dispatcher: Dispatcher;
   /** @default systemClock */
   clock?: Clock;
-  /** Treat a token as expired this much before its `expires_in` says. @default 30_000 (30 s) */
-  expiryMarginMs?: number;
+  /** Treat a token as expired this much before its `expires_in` says, in ms (TOKEN_EXPIRY_MARGIN_MS). */
+  expiryMarginMs: number;
   /** Lifetime assumed when `expires_in` is 0 or missing, so such a token is not refetched on every call. @default 60_000 (60 s) */
   defaultLifetimeMs?: number;
   /** Fraction of the lifetime after which a call triggers one background refresh. @default 0.8 */
   refreshAheadRatio?: number;
   /** After a failed token request, callers within this window get that failure without a new request. @default 1_000 (1 s) */
   failureBackoffMs?: number;
-  /** Budget for one token fetch, headers and body, retries included. @default 10_000 (10 s) */
-  requestTimeoutMs?: number;
+  /** Budget for one token fetch, headers and body, retries included, in ms (REQUEST_DEADLINE_MS). */
+  requestTimeoutMs: number;
   /**
    * Runs each token POST (retries, circuit breaker). Repeating it is safe: every attempt signs a
    * fresh assertion. @default one attempt
@@ -54,20 +54,17 @@ interface CachedToken {
 /**
  * OAuth2 client credentials with a signed JWT assertion, cached until shortly before expiry.
  * Refresh is call-driven (no timers): a call late in the token's life triggers one background refresh.
- * Throws GatewayError('CONFIG_INVALID') at once for a malformed secret or token URL.
+ * The key is imported on first use. Throws GatewayError('CONFIG_INVALID') at once for a malformed token URL.
  */
 export function createClientCredentialsTokenSource(options: ClientCredentialsOptions): TokenSource {
   const {
-    clientId, clientSecret, audience, dispatcher, onTokenFetch,
+    clientId, clientSecret, audience, dispatcher, onTokenFetch, expiryMarginMs, requestTimeoutMs,
     clock = systemClock,
-    expiryMarginMs = 30_000, // 30 s
     defaultLifetimeMs = 60_000, // 60 s
     refreshAheadRatio = 0.8,
     failureBackoffMs = 1_000, // 1 s
-    requestTimeoutMs = 10_000, // 10 s
     policy = runOnce,
   } = options;
-  decodeClientSecret(clientSecret); // fail fast on a bad secret; the key itself is imported on first use
   const tokenUrl = parseTokenUrl(options.tokenUrl);
   const closer = new AbortController();
   let key: Promise<SigningKey> | undefined;

@@ -4,10 +4,10 @@ import { fullBucket, take, type BucketLimits, type BucketState, type Grant } fro
 
 export interface LocalBudgetOptions extends BucketLimits {
   /**
-   * @default 10_000 — callers whose buckets are kept; the least recently charged is forgotten first
-   * (and starts again with a full bucket), so memory stays bounded whatever callers appear.
+   * Callers whose buckets are kept (CALLER_BUDGET_MAX_CALLERS); the least recently charged is
+   * forgotten first (and starts again with a full bucket), so memory stays bounded whatever callers appear.
    */
-  maxCallers?: number;
+  maxCallers: number;
   clock: Clock;
 }
 
@@ -18,7 +18,7 @@ export class LocalBudget {
   readonly #clock: Clock;
 
   constructor(options: LocalBudgetOptions) {
-    this.#buckets = new LRUCache({ max: options.maxCallers ?? 10_000 });
+    this.#buckets = new LRUCache({ max: options.maxCallers });
     this.#limits = { ratePerSecond: options.ratePerSecond, burst: options.burst };
     this.#clock = options.clock;
   }

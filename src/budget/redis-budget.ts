@@ -38,8 +38,8 @@ export interface RedisBudgetOptions extends BucketLimits {
   guard: RedisGuard;
   /** Charged instead whenever Redis cannot answer within the guard's budget: never unlimited. */
   fallback: LocalBudget;
-  /** @default 'c1gw' — first key segment, as for the shared cache. */
-  prefix?: string | undefined;
+  /** First key segment, as for the shared cache (REDIS_KEY_PREFIX). */
+  prefix: string;
   /** The replica's clock: "now" is passed to the script, so every replica's tests can move time. */
   clock: Clock;
 }
@@ -60,7 +60,7 @@ export class RedisBudget {
   constructor(options: RedisBudgetOptions) {
     this.#guard = options.guard;
     this.#fallback = options.fallback;
-    this.#base = `${options.prefix ?? 'c1gw'}:${BUDGET_FORMAT_VERSION}:budget`;
+    this.#base = `${options.prefix}:${BUDGET_FORMAT_VERSION}:budget`;
     this.#limits = { ratePerSecond: options.ratePerSecond, burst: options.burst };
     this.#expiryMs = refillMs(this.#limits);
     this.#clock = options.clock;

@@ -2,14 +2,14 @@ import { LRUCache } from 'lru-cache';
 import { systemClock, type Clock } from '../kernel/clock.js';
 
 export interface ClientCacheOptions {
-  /** @default 10_000 — entries kept at most; the least recently used go first. */
-  maxEntries?: number;
-  /** @default 30_000 — how long a found value is served without asking C1, in ms. */
-  ttlMs?: number;
-  /** @default 5_000 — how long "does not exist" is remembered, in ms. */
-  notFoundTtlMs?: number;
-  /** @default 300_000 — how long past its TTL a value may still be served when C1 is failing, in ms. */
-  staleMs?: number;
+  /** Entries kept at most; the least recently used go first (CACHE_MAX_ENTRIES). */
+  maxEntries: number;
+  /** How long a found value is served without asking C1, in ms (CACHE_TTL_MS). */
+  ttlMs: number;
+  /** How long "does not exist" is remembered, in ms (CACHE_NOT_FOUND_TTL_MS). */
+  notFoundTtlMs: number;
+  /** How long past its TTL a value may still be served when C1 is failing, in ms (CACHE_STALE_MS). */
+  staleMs: number;
   clock?: Clock;
 }
 
@@ -35,11 +35,11 @@ export class ClientCache<V> {
   readonly #staleMs: number;
   readonly #clock: Clock;
 
-  constructor(options: ClientCacheOptions = {}) {
-    this.#lru = new LRUCache({ max: options.maxEntries ?? 10_000 });
-    this.#ttlMs = options.ttlMs ?? 30 * 1000;
-    this.#notFoundTtlMs = options.notFoundTtlMs ?? 5 * 1000;
-    this.#staleMs = options.staleMs ?? 5 * 60 * 1000;
+  constructor(options: ClientCacheOptions) {
+    this.#lru = new LRUCache({ max: options.maxEntries });
+    this.#ttlMs = options.ttlMs;
+    this.#notFoundTtlMs = options.notFoundTtlMs;
+    this.#staleMs = options.staleMs;
     this.#clock = options.clock ?? systemClock;
   }
 

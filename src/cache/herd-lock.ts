@@ -8,8 +8,8 @@ import type { RedisGuard } from './redis-guard.js';
 export interface HerdLockOptions<V> {
   cache: RedisCache<V>;
   guard: RedisGuard;
-  /** @default 2_000 — how long one replica may hold an id's fetch lock, in ms; losers wait at most this long. */
-  lockMs?: number | undefined;
+  /** How long one replica may hold an id's fetch lock, in ms; losers wait at most this long (REDIS_LOCK_MS). */
+  lockMs: number;
   /** @default 10 — first wait before a loser looks for the winner's value, in ms; each next wait doubles. */
   firstPollMs?: number | undefined;
   /** @default 250 — longest wait between two looks, in ms. */
@@ -36,7 +36,7 @@ export class HerdLock<V> {
   constructor(options: HerdLockOptions<V>) {
     this.#cache = options.cache;
     this.#guard = options.guard;
-    this.#lockMs = options.lockMs ?? 2 * 1000;
+    this.#lockMs = options.lockMs;
     this.#pollDelaysMs = pollDelays(this.#lockMs, Math.max(1, options.firstPollMs ?? 10), options.maxPollMs ?? 250);
     this.#observer = options.observer ?? noopObserver;
   }

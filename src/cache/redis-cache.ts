@@ -16,16 +16,16 @@ export interface SharedEntry<V> {
 
 export interface RedisCacheOptions {
   guard: RedisGuard;
-  /** @default 'c1gw' — first key segment, so several gateways (or apps) can share one Redis. */
-  prefix?: string | undefined;
+  /** First key segment, so several gateways (or apps) can share one Redis (REDIS_KEY_PREFIX). */
+  prefix: string;
   /** What the values are, as a key segment (e.g. `pc` for personal clients). */
   kind: string;
-  /** @default 30_000 — how long a found value is fresh, in ms (the in-process cache's TTL). */
-  ttlMs?: number | undefined;
-  /** @default 5_000 — how long "not found" is fresh, in ms. */
-  notFoundTtlMs?: number | undefined;
-  /** @default 300_000 — how long past freshness a value is kept for stale-if-error, in ms. */
-  staleMs?: number | undefined;
+  /** How long a found value is fresh, in ms (CACHE_TTL_MS, the in-process cache's TTL). */
+  ttlMs: number;
+  /** How long "not found" is fresh, in ms (CACHE_NOT_FOUND_TTL_MS). */
+  notFoundTtlMs: number;
+  /** How long past freshness a value is kept for stale-if-error, in ms (CACHE_STALE_MS). */
+  staleMs: number;
   clock?: Clock | undefined;
 }
 
@@ -47,11 +47,11 @@ export class RedisCache<V> {
 
   constructor(options: RedisCacheOptions) {
     this.#guard = options.guard;
-    this.#base = `${options.prefix ?? 'c1gw'}:${KEY_FORMAT_VERSION}`;
+    this.#base = `${options.prefix}:${KEY_FORMAT_VERSION}`;
     this.#kind = options.kind;
-    this.#ttlMs = options.ttlMs ?? 30 * 1000;
-    this.#notFoundTtlMs = options.notFoundTtlMs ?? 5 * 1000;
-    this.#staleMs = options.staleMs ?? 5 * 60 * 1000;
+    this.#ttlMs = options.ttlMs;
+    this.#notFoundTtlMs = options.notFoundTtlMs;
+    this.#staleMs = options.staleMs;
     this.#clock = options.clock ?? systemClock;
   }
 

@@ -7,8 +7,8 @@ export type RedisFailure = 'timeout' | 'unavailable' | 'oom' | 'other';
 
 export interface RedisGuardOptions {
   redis: Redis;
-  /** @default 50 — budget for one Redis call, in ms; past it the caller falls back to the in-process path. */
-  timeoutMs?: number | undefined;
+  /** Budget for one Redis call, in ms; past it the caller falls back to the in-process path (REDIS_TIMEOUT_MS). */
+  timeoutMs: number;
   observer?: Observer | undefined;
   logger?: Logger | undefined;
   /** @default 10_000 — at most one log line per failure kind per interval, in ms. */
@@ -33,7 +33,7 @@ export class RedisGuard {
 
   constructor(options: RedisGuardOptions) {
     this.redis = options.redis;
-    this.#timeoutMs = options.timeoutMs ?? 50;
+    this.#timeoutMs = options.timeoutMs;
     this.#observer = options.observer ?? noopObserver;
     this.#logger = options.logger;
     this.#logIntervalMs = options.logIntervalMs ?? 10 * 1000;

@@ -11,20 +11,20 @@ export interface SharedCacheOptions<V> {
   redis: Redis;
   /** The replica's in-process cache: the first level, which Redis fills. */
   local: ClientCache<V>;
-  /** @default 'c1gw' */
-  prefix?: string | undefined;
+  /** First key segment (REDIS_KEY_PREFIX). */
+  prefix: string;
   /** Key segment naming the kind of value, e.g. `pc`. */
   kind: string;
-  /** @default 30_000 — fresh lifetime of a found value, in ms (same as the in-process cache). */
-  ttlMs?: number | undefined;
-  /** @default 5_000 — fresh lifetime of "not found", in ms. */
-  notFoundTtlMs?: number | undefined;
-  /** @default 300_000 — stale window after freshness, in ms. */
-  staleMs?: number | undefined;
-  /** @default 50 — budget for one Redis call, in ms. */
-  timeoutMs?: number | undefined;
-  /** @default 2_000 — cross-replica fetch lock window, in ms. */
-  lockMs?: number | undefined;
+  /** Fresh lifetime of a found value, in ms (CACHE_TTL_MS, as the in-process cache). */
+  ttlMs: number;
+  /** Fresh lifetime of "not found", in ms (CACHE_NOT_FOUND_TTL_MS). */
+  notFoundTtlMs: number;
+  /** Stale window after freshness, in ms (CACHE_STALE_MS). */
+  staleMs: number;
+  /** Budget for one Redis call, in ms (REDIS_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Cross-replica fetch lock window, in ms (REDIS_LOCK_MS). */
+  lockMs: number;
   observer?: Observer | undefined;
   logger?: Logger | undefined;
   clock?: Clock | undefined;

@@ -19,7 +19,7 @@ export interface ContextDeps {
   source: PersonalClientSource;
   /** The service credential's token source; absent in forward mode. */
   serviceTokens: TokenSource | undefined;
-  /** @default 10_000 — each GraphQL request's budget for all upstream work, in ms. */
+  /** Each GraphQL request's budget for all upstream work, in ms (REQUEST_DEADLINE_MS). */
   deadlineMs: number;
   /** Where requests get their deadline signals (shared per slot of time). */
   deadlines: DeadlineSignals;

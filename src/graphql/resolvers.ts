@@ -5,7 +5,7 @@ import { DateTime } from './date-time.js';
 import { assertValidId } from './ids.js';
 
 export interface ResolverOptions {
-  /** @default 100 — longest `personalClients(ids)` list accepted. */
+  /** Longest `personalClients(ids)` list accepted (MAX_IDS_PER_REQUEST). */
   maxIdsPerRequest: number;
 }
 

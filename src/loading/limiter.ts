@@ -5,10 +5,10 @@ import { deadlineError } from './deadline.js';
 import { Ewma } from './ewma.js';
 
 export interface LimiterOptions {
-  /** @default 16 — upstream requests in flight at once, across all GraphQL requests. */
-  maxInFlight?: number;
-  /** @default 1_000 — upstream calls allowed to wait for a slot; beyond it calls fail fast. */
-  maxQueue?: number;
+  /** Upstream requests in flight at once, across all GraphQL requests (UPSTREAM_MAX_IN_FLIGHT). */
+  maxInFlight: number;
+  /** Upstream calls allowed to wait for a slot; beyond it calls fail fast (UPSTREAM_MAX_QUEUE). */
+  maxQueue: number;
   /**
    * @default 0.2 — share of the newest call's duration in the running average the queue wait is
    * estimated from: about the last ten calls count, so the estimate follows C1 within a few calls.
@@ -41,9 +41,9 @@ export interface Limiter {
  * Caps upstream concurrency, and bounds the queue so overload fails fast instead of growing memory
  * or making callers wait out their deadline for an answer the queue could never give them.
  */
-export function createLimiter(options: LimiterOptions = {}): Limiter {
-  const limit = pLimit(options.maxInFlight ?? 16);
-  const maxQueue = options.maxQueue ?? 1_000;
+export function createLimiter(options: LimiterOptions): Limiter {
+  const limit = pLimit(options.maxInFlight);
+  const maxQueue = options.maxQueue;
   const now = options.now ?? (() => performance.now());
   const latency = new Ewma(options.latencyWeight ?? 0.2);
 

@@ -16,14 +16,14 @@ export interface JwtVerification {
 export interface CallerAuthOptions {
   /** When set, every request must carry it in `routerSecretHeader` (deployments behind the router). */
   routerSecret?: string | undefined;
-  /** @default 'x-router-secret' */
-  routerSecretHeader?: string;
+  /** The header `routerSecret` travels in (ROUTER_SECRET_HEADER). */
+  routerSecretHeader: string;
   /** When set, every request needs `Authorization: Bearer <JWT>` that verifies against the JWKS. */
   jwt?: JwtVerification | undefined;
   /** Forward mode: the caller's C1 token is the credential, so a bearer must at least be present. */
   requireBearer?: boolean;
-  /** @default false — whether /health, /ready and /metrics need the same authentication. */
-  opsEndpointsRequireAuth?: boolean;
+  /** Whether /health, /ready and /metrics need the same authentication (OPS_ENDPOINTS_REQUIRE_AUTH). */
+  opsEndpointsRequireAuth: boolean;
   /** @default systemClock — "now" for JWT expiry checks. */
   clock?: Clock;
   /** Told why a caller was refused (never the presented credential). */
@@ -57,7 +57,7 @@ export function callerAuthEnabled(options: CallerAuthOptions): boolean {
 
 /** Decides whether one request may proceed. Resolves a Refusal, or undefined to let it through. */
 export function createAuthenticator(options: CallerAuthOptions): Authenticator {
-  const header = (options.routerSecretHeader ?? 'x-router-secret').toLowerCase();
+  const header = options.routerSecretHeader.toLowerCase();
   const secretDigest = options.routerSecret === undefined ? undefined : digest(options.routerSecret);
   const clock = options.clock ?? systemClock;
   const jwt = options.jwt;
@@ -110,7 +110,7 @@ function digest(value: string): Buffer {
  */
 export function useCallerAuth(options: CallerAuthOptions): Plugin {
   const authenticate = createAuthenticator(options);
-  const opsRequireAuth = options.opsEndpointsRequireAuth ?? false;
+  const opsRequireAuth = options.opsEndpointsRequireAuth;
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method === 'OPTIONS') return;

@@ -11,9 +11,9 @@ export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 export interface HttpEdgeOptions {
   /** Origins (`https://app.example.com`) allowed to call from a browser; `*` allows any. Empty: none. */
   corsOrigins: readonly string[];
-  /** @default 102_400 — largest request body, in bytes; larger ones get 413 before parsing. */
+  /** Largest request body, in bytes (MAX_REQUEST_BYTES); larger ones get 413 before parsing. */
   maxRequestBytes: number;
-  /** @default 0 — operations per batched request; 0 turns batching off. */
+  /** Operations per batched request (BATCHING_LIMIT); 0 turns batching off. */
   batchingLimit: number;
   /** Whether introspection queries are answered (GraphiQL and codegen need them; attackers like them). */
   introspection: boolean;

@@ -15,10 +15,10 @@ import { bearerOf, callerKey, tokenHash } from './caller-key.js';
 import { createOperationCost } from './cost-limits.js';
 import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
 import { useOperationLimits } from './operation-limits.js';
-import { loadPersistedOperations, usePersistedOperationsAllowList } from './persisted-operations.js';
+import { usePersistedOperationsAllowList } from './persisted-operations.js';
 import { useResponseSizeLimit } from './response-size.js';
 
-export { c1OriginOf, pinToOrigin } from './upstream-pin.js';
+export { pinToOrigin } from './upstream-pin.js';
 
 export interface SecurityDeps {
   config: Config;
@@ -117,9 +117,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
     }),
   );
   plugins.push(...httpEdgePlugins(edge));
-  if (config.PERSISTED_OPERATIONS_FILE !== undefined) {
-    plugins.push(usePersistedOperationsAllowList(loadPersistedOperations(config.PERSISTED_OPERATIONS_FILE)));
-  }
+  if (config.persistedOperations !== undefined) plugins.push(usePersistedOperationsAllowList(config.persistedOperations));
   plugins.push(
     useOperationLimits({
       maxDepth: config.LIMIT_MAX_DEPTH,

@@ -9,13 +9,13 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
  * of exactly these envelop rules; only the error shape is ours (a stable code per limit).
  */
 export interface OperationLimits {
-  /** @default 12 — deepest selection; introspection's `__schema` is exempt (GraphiQL needs it). */
+  /** Deepest selection (LIMIT_MAX_DEPTH); introspection's `__schema` is exempt (GraphiQL needs it). */
   maxDepth: number;
-  /** @default 100 — aliases in one operation, fragments included. */
+  /** Aliases in one operation, fragments included (LIMIT_MAX_ALIASES). */
   maxAliases: number;
-  /** @default 2_000 — lexical tokens in the document; checked while parsing, so it bounds parse work. */
+  /** Lexical tokens in the document (LIMIT_MAX_TOKENS); checked while parsing, so it bounds parse work. */
   maxTokens: number;
-  /** @default 20 — directives in one operation. */
+  /** Directives in one operation (LIMIT_MAX_DIRECTIVES). */
   maxDirectives: number;
   /** Hide "Did you mean …?" in validation errors: they map the schema for a prober. */
   blockFieldSuggestions: boolean;

@@ -1,12 +1,12 @@
 import { Agent, type Dispatcher } from 'undici';
 
 export interface DispatcherOptions {
-  /** @default 3_000 — TCP + TLS handshake budget, in ms. */
-  connectTimeoutMs?: number;
-  /** @default 5_000 — time to the response headers, in ms. */
-  headersTimeoutMs?: number;
-  /** @default 5_000 — longest silence between body chunks, in ms. */
-  bodyTimeoutMs?: number;
+  /** TCP + TLS handshake budget, in ms (UPSTREAM_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs: number;
+  /** Time to the response headers, in ms (UPSTREAM_HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs: number;
+  /** Longest silence between body chunks, in ms (UPSTREAM_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
   /** @default 64 — sockets per upstream origin. */
   connectionsPerOrigin?: number;
 }
@@ -16,13 +16,13 @@ export interface DispatcherOptions {
  * follows redirects (undici 7 only does so through an explicit interceptor), and TLS verification
  * stays on: there is deliberately no option to turn it off.
  */
-export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return new Agent({
     connections: options.connectionsPerOrigin ?? 64,
     keepAliveTimeout: 30 * 1000, // 30 s idle sockets are reused
     keepAliveMaxTimeout: 10 * 60 * 1000, // 10 min at most, whatever the server advertises
-    headersTimeout: options.headersTimeoutMs ?? 5 * 1000,
-    bodyTimeout: options.bodyTimeoutMs ?? 5 * 1000,
-    connect: { timeout: options.connectTimeoutMs ?? 3 * 1000, rejectUnauthorized: true },
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+    connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: true },
   });
 }

@@ -25,8 +25,8 @@ export interface PersonalClientsApiOptions {
   /** Origin (and optional path prefix) of the C1 API, e.g. `https://acme.conductor.one`. */
   baseUrl: string;
   dispatcher: Dispatcher;
-  /** @default 1_048_576 — larger bodies are refused as UPSTREAM_BAD_RESPONSE. */
-  maxBodyBytes?: number;
+  /** Largest response body, in bytes; larger ones are refused as UPSTREAM_BAD_RESPONSE (UPSTREAM_MAX_BODY_BYTES). */
+  maxBodyBytes: number;
   policy?: AttemptPolicy;
   clock?: Clock;
   /** Called once per HTTP attempt with its status (0 for network failures) and duration. */
@@ -44,7 +44,7 @@ export function createPersonalClientsApi(options: PersonalClientsApiOptions): Pe
   const base = new URL(options.baseUrl);
   const origin = base.origin;
   const prefix = base.pathname.replace(/\/+$/, '');
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes;
   const clock = options.clock ?? systemClock;
   const policy: AttemptPolicy = options.policy ?? runOnce;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeClientSecret, parseClientSecret } from '../../src/auth/client-secret.js';
+import { parseClientSecret } from '../../src/auth/client-secret.js';
+import { decodeClientSecret } from '../../src/domain/client-secret.js';
 import { GatewayError } from '../../src/kernel/errors.js';
 import { encodeSecretPayload, formatClientSecret, makeTestKey } from './keys.js';
 
@@ -50,7 +51,7 @@ describe('parseClientSecret', () => {
     ['a public key only', formatClientSecret(encodeSecretPayload(key.publicJwk)), 'key is not a private Ed25519 JWK (d must be'],
     ['a truncated d', formatClientSecret(encodeSecretPayload({ ...key.jwk, d: key.jwk.d.slice(0, 20) })), 'key is not a private Ed25519 JWK (d must be a 32-byte'],
     ['a missing x', formatClientSecret(encodeSecretPayload({ ...key.jwk, x: undefined })), 'key is not a private Ed25519 JWK (x must be'],
-    ['an x that does not match d', formatClientSecret(encodeSecretPayload({ ...key.jwk, x: other.jwk.x })), 'key is not a private Ed25519 JWK (the runtime refused it'],
+    ['an x that does not match d', formatClientSecret(encodeSecretPayload({ ...key.jwk, x: other.jwk.x })), 'key is not a private Ed25519 JWK (x is not the public key of d)'],
   ];
 
   it.each(cases)('rejects a secret with %s, saying what is wrong', async (_name, secret, message) => {

@@ -53,6 +53,8 @@ function tokenSource(overrides: Partial<ClientCredentialsOptions> = {}): TokenSo
     audience: AUDIENCE,
     dispatcher: agent,
     clock: () => now,
+    expiryMarginMs: 30_000,
+    requestTimeoutMs: 10_000,
     onTokenFetch: (outcome, expiresAtMs) => {
       fetches.push({ outcome, expiresAtMs });
       for (const w of fetchWaiters.filter((w) => fetches.length >= w.count)) w.resolve();
@@ -182,8 +184,11 @@ describe('client credentials token request', () => {
     }
   });
 
-  it('refuses a malformed secret when the source is created', () => {
-    expect(() => tokenSource({ clientSecret: 'secret-token:conductorone.com:v1' })).toThrow(/expected 4 ':'-separated parts, got 3/);
+  it('fails a token request with CONFIG_INVALID, sending nothing, for a secret config load would have refused', async () => {
+    const error = await rejectionOf(tokenSource({ clientSecret: 'secret-token:conductorone.com:v1' }).getToken());
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain("expected 4 ':'-separated parts, got 3");
+    expect(server.requests).toHaveLength(0);
   });
 });
 

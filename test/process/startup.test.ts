@@ -50,6 +50,7 @@ describe('npm start without credentials', () => {
     expect(output).toContain('PORT');
     expect(output).toContain('CACHE_TTL_MS');
     expect(output).toContain('C1_CLIENT_ID');
+    expect(output).toContain('C1_CLIENT_SECRET: key part does not decode to JSON');
     expect(output).not.toContain('c3VwZXItc2VjcmV0');
   });
 });

@@ -29,7 +29,7 @@ describe.skipIf(!redisAvailable())('the cross-replica herd lock', () => {
   function herd(lockMs = 2_000) {
     const { observer, events } = recordingObserver();
     const guard = new RedisGuard({ redis: client, timeoutMs: 1_000, observer });
-    const cache = new RedisCache<Value>({ guard, kind: 'pc' });
+    const cache = new RedisCache<Value>({ guard, prefix: 'c1gw', kind: 'pc', ttlMs: 30_000, notFoundTtlMs: 5_000, staleMs: 300_000 });
     return { lock: new HerdLock<Value>({ cache, guard, lockMs, observer }), cache, events };
   }
 

@@ -26,7 +26,7 @@ describe('the Redis call guard', () => {
     const { observer, events } = recordingObserver();
     const { lines, logger } = capture();
     let now = 1_700_000_000_000;
-    const guard = new RedisGuard({ redis, observer, logger, logIntervalMs: 10_000, clock: () => now });
+    const guard = new RedisGuard({ redis, timeoutMs: 50, observer, logger, logIntervalMs: 10_000, clock: () => now });
 
     for (let i = 0; i < 100; i += 1) expect(await guard.run((r) => r.get('k'))).toBeUndefined();
     expect(events.get('l2Error:unavailable')).toBe(100);
@@ -42,7 +42,7 @@ describe('the Redis call guard', () => {
   it('never logs the Redis URL, whose password would otherwise leak', async () => {
     redis = new Redis('redis://:hunter2-secret@127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false });
     const { lines, logger } = capture();
-    const guard = new RedisGuard({ redis, logger });
+    const guard = new RedisGuard({ redis, timeoutMs: 50, logger });
     await guard.run((r) => r.get('k'));
     guard.connectionError(new Error('connect ECONNREFUSED 127.0.0.1:1'));
     expect(lines.length).toBeGreaterThan(0);

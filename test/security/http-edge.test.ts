@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPersistedOperations } from '../../src/security/persisted-operations.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const APP = 'https://app.example.com';
@@ -190,9 +190,10 @@ describe('persisted operations allow-list', () => {
     ['an empty list', {}],
     ['not JSON', '{ nope'],
     ['a missing file', undefined],
-  ])('refuses %s at start-up, naming the variable', (_label, content) => {
+  ])('refuses %s at config load, naming the variable in the one ConfigError', (_label, content) => {
     const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
     if (content !== undefined) writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
-    expect(() => loadPersistedOperations(file)).toThrow(/^PERSISTED_OPERATIONS_FILE: /);
+    expect(() => loadConfig({ PERSISTED_OPERATIONS_FILE: file })).toThrow(ConfigError);
+    expect(() => loadConfig({ PERSISTED_OPERATIONS_FILE: file })).toThrow(/\n {2}- PERSISTED_OPERATIONS_FILE: /);
   });
 });

@@ -65,7 +65,7 @@ describe('which failures count against C1', () => {
 
 describe('the personal-clients API under its breaker', () => {
   let c1: ScriptedServer | undefined;
-  const dispatcher = createDispatcher();
+  const dispatcher = createDispatcher({ connectTimeoutMs: 3_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
   afterEach(async () => {
     await c1?.close();
     c1 = undefined;
@@ -74,7 +74,7 @@ describe('the personal-clients API under its breaker', () => {
 
   function apiFor(origin: string) {
     const breaker = new CircuitBreaker({ consecutiveFailures: 1, minRequests: 1 });
-    return { breaker, api: createPersonalClientsApi({ baseUrl: origin, dispatcher, policy: breaker.policy }) };
+    return { breaker, api: createPersonalClientsApi({ baseUrl: origin, dispatcher, maxBodyBytes: 1_048_576, policy: breaker.policy }) };
   }
 
   it('an attempt in flight when the caller gives up leaves the breaker closed', async () => {

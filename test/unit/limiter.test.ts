@@ -55,7 +55,7 @@ describe('createLimiter early shedding', () => {
   /** A limiter of 2 slots that has seen two 100 ms calls, on a clock the test moves. */
   async function warmedLimiter() {
     let now = 0;
-    const limiter = createLimiter({ maxInFlight: 2, now: () => now });
+    const limiter = createLimiter({ maxInFlight: 2, maxQueue: 1_000, now: () => now });
     const gated = gatedWork();
     const warm = [limiter.run(gated.work, roomy), limiter.run(gated.work, roomy)];
     await flush();
@@ -84,7 +84,7 @@ describe('createLimiter early shedding', () => {
   });
 
   it('queues a call whatever its deadline while it has observed no call yet', async () => {
-    const limiter = createLimiter({ maxInFlight: 1, now: () => 0 });
+    const limiter = createLimiter({ maxInFlight: 1, maxQueue: 1_000, now: () => 0 });
     const gated = gatedWork();
     const first = limiter.run(gated.work, roomy);
     const second = limiter.run(gated.work, { remainingMs: () => 1 });
@@ -100,7 +100,7 @@ describe('createLimiter early shedding', () => {
   });
 
   it('a queued call whose deadline passed before its turn is rejected as a gateway timeout and never runs', async () => {
-    const limiter = createLimiter({ maxInFlight: 1, now: () => 0 });
+    const limiter = createLimiter({ maxInFlight: 1, maxQueue: 1_000, now: () => 0 });
     const gated = gatedWork();
     const first = limiter.run(gated.work, roomy);
     let ran = 0;

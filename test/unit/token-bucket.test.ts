@@ -36,7 +36,7 @@ describe('token bucket', () => {
 describe('LocalBudget', () => {
   it('keeps one bucket per caller', () => {
     let now = T0;
-    const budget = new LocalBudget({ ...limits, clock: () => now });
+    const budget = new LocalBudget({ ...limits, maxCallers: 10_000, clock: () => now });
     expect(budget.take('addr:1.2.3.4', 20).granted).toBe(20);
     expect(budget.take('addr:1.2.3.4', 1).granted).toBe(0);
     expect(budget.take('jwt:alice', 20).granted).toBe(20);

@@ -8,6 +8,18 @@ export interface ParsedClientId {
   host: string;
 }
 
+/** Where the gateway talks to C1, derived once from the configuration. */
+export interface C1Upstream {
+  /** The API base URL: `C1_API_URL`, else `https://<host of C1_CLIENT_ID>`. */
+  apiBaseUrl: string;
+  /** Its origin: the only one the bearer may travel to. */
+  origin: string;
+  /** `/auth/v1/token` on that origin. */
+  tokenUrl: string;
+  /** The client assertion's audience: the API hostname, without port or IPv6 brackets. */
+  audience: string;
+}
+
 // Deliberately narrow: the host ends up in a URL, so anything that could change the URL's
 // meaning (userinfo, path, query, fragment, whitespace) must be refused, not passed on.
 const HOST_PATTERN = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?$/;
@@ -33,13 +45,18 @@ export function parseClientId(clientId: string): ParsedClientId {
   return { clientId, host };
 }
 
-/** The API origin for a host from {@link parseClientId}: `https://<host>`. */
-export function apiBaseUrlFor(host: string): string {
-  return 'https://' + host;
-}
-
-/** The assertion audience for a host: C1 expects the host without any port. */
-export function audienceFor(host: string): string {
-  const colon = host.lastIndexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
+/**
+ * Everything the gateway needs to reach C1, from one base URL: an explicit `C1_API_URL`, or
+ * `https://` plus a host from {@link parseClientId}. The token endpoint sits on the API's origin,
+ * and C1 expects the assertion's audience to be the bare hostname.
+ */
+export function c1UpstreamOf(apiUrl: string | { host: string }): C1Upstream {
+  const apiBaseUrl = typeof apiUrl === 'string' ? apiUrl : `https://${apiUrl.host}`;
+  const url = new URL(apiBaseUrl);
+  return {
+    apiBaseUrl,
+    origin: url.origin,
+    tokenUrl: new URL('/auth/v1/token', url).toString(),
+    audience: url.hostname.replace(/^\[|\]$/g, ''),
+  };
 }

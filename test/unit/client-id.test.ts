@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiBaseUrlFor, audienceFor, parseClientId } from '../../src/auth/client-id.js';
+import { parseClientId } from '../../src/domain/client-id.js';
 import { GatewayError } from '../../src/kernel/errors.js';
 
 describe('parseClientId', () => {
@@ -10,11 +10,8 @@ describe('parseClientId', () => {
     });
   });
 
-  it('keeps a port in the host but drops it from the audience', () => {
-    const { host } = parseClientId('name@localhost:8443/pcc');
-    expect(host).toBe('localhost:8443');
-    expect(audienceFor(host)).toBe('localhost');
-    expect(apiBaseUrlFor(host)).toBe('https://localhost:8443');
+  it('keeps a port in the host', () => {
+    expect(parseClientId('name@localhost:8443/pcc').host).toBe('localhost:8443');
   });
 
   it.each([
