@@ -34,12 +34,14 @@ function tokenFrom(origin: string): Promise<string> {
     audience: 'acme.conductor.one',
     dispatcher: agent,
     policy: retry(),
+    expiryMarginMs: 30_000,
+    requestTimeoutMs: 10_000,
   });
   return source.getToken().finally(() => source.close());
 }
 
 function clientFrom(origin: string): Promise<unknown> {
-  const api = createPersonalClientsApi({ baseUrl: origin, dispatcher: agent, policy: retry() });
+  const api = createPersonalClientsApi({ baseUrl: origin, dispatcher: agent, maxBodyBytes: 1_048_576, policy: retry() });
   return api.get('pc-1', { tokens: createStaticTokenSource('tok') });
 }
 
