@@ -37,16 +37,23 @@ interface Waiter {
  * router calling as one caller is not held to a trickle. A request refused here costs no parsing
  * at all: 503 OVERLOADED, with `Retry-After`.
  */
-export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
+export interface CallerAdmission {
+  plugin: Plugin;
+  /**
+   * Admits waiting requests up to each caller's limit as it is now: when the limit rises (the
+   * event loop is calm again), what queued under the tight one goes on without waiting for a
+   * request of the same caller to end.
+   */
+  rebalance(): void;
+}
+
+export function createCallerAdmission(options: CallerAdmissionOptions): CallerAdmission {
   const endpoint = options.endpoint ?? '/graphql';
   const callers = new Map<string, Caller>();
   const admitted = new WeakMap<Request, string>();
 
-  const release = (key: string): void => {
-    const caller = callers.get(key);
-    if (caller === undefined) return;
-    caller.active -= 1;
-    // Turns pass on in order, as many as the limit (which may have changed since) allows.
+  /** Turns pass on in order, as many as the limit (which may have changed since) allows. */
+  const admitWaiting = (key: string, caller: Caller): void => {
     const limit = options.maxInFlight();
     while (caller.active < limit && caller.waiting.length > 0) {
       const next = caller.waiting.shift() as Waiter;
@@ -56,8 +63,14 @@ export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
     }
     if (caller.active === 0) callers.delete(key);
   };
+  const release = (key: string): void => {
+    const caller = callers.get(key);
+    if (caller === undefined) return;
+    caller.active -= 1;
+    admitWaiting(key, caller);
+  };
 
-  return {
+  const plugin: Plugin = {
     onRequest({ request, serverContext, endResponse, fetchAPI }) {
       if (pathOf(request.url) !== endpoint) return undefined;
       const key = options.callerOf(request, serverContext);
@@ -104,6 +117,12 @@ export function useCallerAdmission(options: CallerAdmissionOptions): Plugin {
       if (key === undefined) return;
       admitted.delete(request);
       release(key);
+    },
+  };
+  return {
+    plugin,
+    rebalance() {
+      for (const [key, caller] of callers) if (caller.waiting.length > 0) admitWaiting(key, caller);
     },
   };
 }

@@ -8,6 +8,8 @@ export const SAMPLE_MS = 500;
 export interface EventLoopLoad {
   /** Whether the event loop was saturated over the last sample. */
   busy(): boolean;
+  /** Called whenever a sample finds the loop no longer saturated (what waited for turns may go on). */
+  onCalm?(listener: () => void): void;
   close(): void;
 }
 
@@ -19,11 +21,14 @@ export interface EventLoopLoad {
 export function watchEventLoopLoad(threshold = BUSY_UTILIZATION, sampleMs = SAMPLE_MS): EventLoopLoad {
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   let busy = false;
+  const calmListeners: (() => void)[] = [];
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
+    const wasBusy = busy;
     busy = performance.eventLoopUtilization(now, last).utilization >= threshold;
     last = now;
+    if (wasBusy && !busy) for (const listener of calmListeners) listener();
   }, sampleMs);
   timer.unref();
-  return { busy: () => busy, close: () => clearInterval(timer) };
+  return { busy: () => busy, onCalm: (listener) => void calmListeners.push(listener), close: () => clearInterval(timer) };
 }

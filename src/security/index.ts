@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../kernel/logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
 import { callerAuthEnabled, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
-import { useCallerAdmission } from './caller-admission.js';
+import { createCallerAdmission } from './caller-admission.js';
 import { watchEventLoopLoad, type EventLoopLoad } from './event-loop-load.js';
 import { bearerOf, callerKey, tokenHash } from './caller-key.js';
 import { createOperationCost } from './cost-limits.js';
@@ -105,17 +105,18 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
   if (callerAuthEnabled(auth)) plugins.push(useCallerAuth(auth));
   // Yoga's built-in /health answers before any user plugin; to guard it, serve it after auth instead.
   if (guardOps) plugins.push(useReadinessCheck({ endpoint: '/health', check: () => true }));
-  plugins.push(
-    useCallerAdmission({
-      maxInFlight: () => (load.busy() ? config.CALLER_MAX_IN_FLIGHT_BUSY : config.CALLER_MAX_IN_FLIGHT),
-      maxQueued: config.CALLER_MAX_QUEUED,
-      maxWaitMs: config.REQUEST_DEADLINE_MS,
-      callerOf: (request, serverContext) => {
-        const token = forwardMode ? bearerOf(request.headers.get('authorization')) : undefined;
-        return keyOf(request, (serverContext as ServerContext).req, token === undefined ? undefined : tokenHash(token));
-      },
-    }),
-  );
+  const admission = createCallerAdmission({
+    maxInFlight: () => (load.busy() ? config.CALLER_MAX_IN_FLIGHT_BUSY : config.CALLER_MAX_IN_FLIGHT),
+    maxQueued: config.CALLER_MAX_QUEUED,
+    maxWaitMs: config.REQUEST_DEADLINE_MS,
+    callerOf: (request, serverContext) => {
+      const token = forwardMode ? bearerOf(request.headers.get('authorization')) : undefined;
+      return keyOf(request, (serverContext as ServerContext).req, token === undefined ? undefined : tokenHash(token));
+    },
+  });
+  // What queued under the tight limit goes on as soon as the loop is calm again.
+  load.onCalm?.(() => admission.rebalance());
+  plugins.push(admission.plugin);
   plugins.push(...httpEdgePlugins(edge));
   if (config.persistedOperations !== undefined) plugins.push(usePersistedOperationsAllowList(config.persistedOperations));
   plugins.push(

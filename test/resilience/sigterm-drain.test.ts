@@ -23,6 +23,9 @@ function startGatewayProcess(sandbox: Sandbox) {
       C1_API_URL: sandbox.url,
       UPSTREAM_MAX_IN_FLIGHT: String(IN_FLIGHT),
       SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
+      // One caller with 50 requests in flight at once: a busy moment of the test runner must not
+      // hold it to the saturated-loop admission limit (that is tested in caller-admission.test.ts).
+      CALLER_MAX_IN_FLIGHT_BUSY: String(IN_FLIGHT),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

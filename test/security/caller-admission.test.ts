@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useCallerAdmission } from '../../src/security/caller-admission.js';
+import { createCallerAdmission } from '../../src/security/caller-admission.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
 
@@ -129,7 +129,7 @@ describe('per-caller admission, in-process', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     const yoga = createYoga({
       schema: createSchema({ typeDefs: 'type Query { slow: Int }', resolvers: { Query: { slow: () => gate.then(() => 1) } } }),
-      plugins: [useCallerAdmission({ maxInFlight: () => 1, maxQueued: 5, maxWaitMs: 50, callerOf: (request) => request.headers.get('x-caller') ?? '' })],
+      plugins: [createCallerAdmission({ maxInFlight: () => 1, maxQueued: 5, maxWaitMs: 50, callerOf: (request: Request) => request.headers.get('x-caller') ?? '' }).plugin],
     });
     const ask = (caller: string) =>
       yoga.fetch('http://yoga/graphql', {
@@ -145,5 +145,34 @@ describe('per-caller admission, in-process', () => {
     expect(await (await first).json()).toEqual({ data: { slow: 1 } });
     // The timed-out waiter left the queue: the caller's next request is admitted at once.
     expect(await (await ask('a')).json()).toEqual({ data: { slow: 1 } });
+  });
+
+  it('lets waiting requests go on when the limit rises, without waiting for one of the caller\'s requests to end', async () => {
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let limit = 1;
+    const admission = createCallerAdmission({ maxInFlight: () => limit, maxQueued: 5, maxWaitMs: 10_000, callerOf: () => 'one caller' });
+    const yoga = createYoga({
+      schema: createSchema({
+        typeDefs: 'type Query { slow: Int fast: Int }',
+        resolvers: { Query: { slow: () => gate.then(() => 1), fast: () => 2 } },
+      }),
+      plugins: [admission.plugin],
+    });
+    const ask = (query: string) =>
+      yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const slow = ask('{ slow }'); // holds the caller's one turn
+    let fastDone = false;
+    const fast = Promise.resolve(ask('{ fast }')).then(async (r) => {
+      fastDone = true;
+      return r.json();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fastDone).toBe(false); // waiting for a turn
+    limit = 2; // the event loop is calm again
+    admission.rebalance();
+    expect(await fast).toEqual({ data: { fast: 2 } }); // went on while the slow one still runs
+    open();
+    expect(await (await slow).json()).toEqual({ data: { slow: 1 } });
   });
 });
