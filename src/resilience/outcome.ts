@@ -37,6 +37,7 @@ export const OUTCOMES = {
   circuitOpen:     row('UPSTREAM_UNAVAILABLE',     'upstream', false, 'neutral', true),  // the breaker's fail-fast: reached nothing; no retry helps before the cool-down
   deadline:        row('UPSTREAM_TIMEOUT',         'gateway',  false, 'neutral', true),  // the caller's deadline passed or it went away: no verdict on C1
   closed:          row('UPSTREAM_UNAVAILABLE',     'gateway',  false, 'neutral', true),  // the token source shut down: the gateway stopped, not C1
+  offOrigin:       row('UPSTREAM_UNAVAILABLE',     'gateway',  false, 'neutral', false), // the origin pin refused to send: a gateway bug, nothing reached C1
   overloaded:      row('OVERLOADED',               'gateway',  true,  'neutral', true),  // the gateway's own queue is full: never reached C1
   callerBudget:    row('RATE_LIMITED',             'gateway',  true,  'neutral', true),  // the caller's own budget is spent: never reached C1
   badInput:        row('BAD_USER_INPUT',           'gateway',  false, 'neutral', false), // the caller's input: refused before any call

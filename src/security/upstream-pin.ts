@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { GatewayError } from '../kernel/errors.js';
+import { outcomeError } from '../resilience/outcome.js';
 
 /**
  * Wraps the upstream dispatcher so that, given the one origin the C1 bearer may travel to
@@ -14,7 +14,7 @@ export function pinToOrigin(dispatcher: Dispatcher, allowedOrigin: string): Disp
     const origin = options.origin === undefined ? undefined : new URL(String(options.origin)).origin;
     if (origin !== allowed || !options.path.startsWith('/') || options.path.startsWith('//')) {
       // No URL in the message: it may name an internal host, and errors can reach a response.
-      throw new GatewayError('UPSTREAM_UNAVAILABLE', 'Refused to send a request outside the configured C1 origin');
+      throw outcomeError('offOrigin', 'Refused to send a request outside the configured C1 origin');
     }
     return dispatch(options, handler);
   });

@@ -68,8 +68,10 @@ describe('pinToOrigin', () => {
     expect(ok.statusCode).toBe(200);
     await ok.body.dump();
 
+    // The gateway's own refusal: nothing reached C1, so it is no verdict on C1 (the breaker stays out of it).
     await expect(pinned.request({ origin: other.origin, path: '/x', method: 'GET', headers })).rejects.toMatchObject({
       code: 'UPSTREAM_UNAVAILABLE',
+      origin: 'gateway',
     });
     await expect(
       pinned.request({ origin: allowed.origin, path: `${other.origin}/x`, method: 'GET', headers }),

@@ -20,6 +20,7 @@ const ROWS: [OutcomeKind, ErrorCode, 'upstream' | 'gateway', boolean, 'success' 
   ['circuitOpen', 'UPSTREAM_UNAVAILABLE', 'upstream', false, 'neutral', true],
   ['deadline', 'UPSTREAM_TIMEOUT', 'gateway', false, 'neutral', true],
   ['closed', 'UPSTREAM_UNAVAILABLE', 'gateway', false, 'neutral', true],
+  ['offOrigin', 'UPSTREAM_UNAVAILABLE', 'gateway', false, 'neutral', false],
   ['overloaded', 'OVERLOADED', 'gateway', true, 'neutral', true],
   ['callerBudget', 'RATE_LIMITED', 'gateway', true, 'neutral', true],
   ['badInput', 'BAD_USER_INPUT', 'gateway', false, 'neutral', false],
