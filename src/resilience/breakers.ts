@@ -15,7 +15,7 @@ export interface BreakersOptions extends Omit<CircuitBreakerOptions, 'onStateCha
 export class Breakers {
   readonly #byOrigin = new Map<string, { breaker: CircuitBreaker; upstream: string }>();
 
-  constructor(private readonly options: BreakersOptions = {}) {}
+  constructor(private readonly options: BreakersOptions) {}
 
   /**
    * The breaker for `url`'s origin (any URL on it, or the origin itself), reported as `upstream`.

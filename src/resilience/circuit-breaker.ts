@@ -8,16 +8,16 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export type Outcome = BreakerCount;
 
 export interface CircuitBreakerOptions {
-  /** @default 10_000 — span of the rolling window the failure ratio is computed over, in ms. */
-  windowMs?: number;
-  /** @default 10 — attempts the window must hold before the ratio may open the breaker. */
-  minRequests?: number;
-  /** @default 0.5 — failures / attempts in the window at which the breaker opens. */
-  failureRatio?: number;
-  /** @default 5 — failures in a row that open the breaker whatever the window says. */
-  consecutiveFailures?: number;
-  /** @default 5_000 — how long an open breaker fails fast before letting one probe through, in ms. */
-  cooldownMs?: number;
+  /** Span of the rolling window the failure ratio is computed over, in ms (BREAKER_WINDOW_MS). */
+  windowMs: number;
+  /** Attempts the window must hold before the ratio may open the breaker (BREAKER_MIN_REQUESTS). */
+  minRequests: number;
+  /** Failures / attempts in the window at which the breaker opens (BREAKER_FAILURE_RATIO). */
+  failureRatio: number;
+  /** Failures in a row that open the breaker whatever the window says (BREAKER_CONSECUTIVE_FAILURES). */
+  consecutiveFailures: number;
+  /** How long an open breaker fails fast before letting one probe through, in ms (BREAKER_COOLDOWN_MS). */
+  cooldownMs: number;
   /** @default systemClock */
   clock?: Clock;
   /** Called on every state change (metrics, logs). */
@@ -51,13 +51,13 @@ export class CircuitBreaker {
   #openedAt = 0;
   #probing = false;
 
-  constructor(options: CircuitBreakerOptions = {}) {
+  constructor(options: CircuitBreakerOptions) {
     this.#clock = options.clock ?? systemClock;
-    this.#window = new RollingWindow(options.windowMs ?? 10 * 1000, this.#clock);
-    this.#minRequests = options.minRequests ?? 10;
-    this.#failureRatio = options.failureRatio ?? 0.5;
-    this.#maxConsecutive = options.consecutiveFailures ?? 5;
-    this.#cooldownMs = options.cooldownMs ?? 5 * 1000;
+    this.#window = new RollingWindow(options.windowMs, this.#clock);
+    this.#minRequests = options.minRequests;
+    this.#failureRatio = options.failureRatio;
+    this.#maxConsecutive = options.consecutiveFailures;
+    this.#cooldownMs = options.cooldownMs;
     this.#classify = options.classify ?? classifyOutcome;
     this.#onStateChange = options.onStateChange ?? (() => undefined);
   }

@@ -9,12 +9,12 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 const realSleep: Sleep = (ms, signal) => delay(ms, undefined, signal === undefined ? {} : { signal });
 
 export interface RetryPolicyOptions {
-  /** @default 2 — retries after the first attempt, so at most 3 attempts. */
-  retries?: number;
-  /** @default 100 — backoff ceiling before the first retry, in ms; doubles per retry. */
-  baseMs?: number;
-  /** @default 2_000 — the backoff ceiling never grows past this, in ms. */
-  maxMs?: number;
+  /** Retries after the first attempt (UPSTREAM_RETRIES). */
+  retries: number;
+  /** Backoff ceiling before the first retry, in ms; doubles per retry (UPSTREAM_RETRY_BASE_MS). */
+  baseMs: number;
+  /** The backoff ceiling never grows past this, in ms (UPSTREAM_RETRY_MAX_MS). */
+  maxMs: number;
   /** Source of jitter in [0, 1). @default Math.random */
   random?: () => number;
   /** @default real timers */
@@ -43,10 +43,8 @@ export function backoffMs(retry: number, baseMs: number, maxMs: number, random: 
  * cannot see the per-GraphQL-request deadline, sees undici errors instead of our typed ones, has no
  * injectable clock or random, and replays the same body, where a token POST needs a fresh assertion.
  */
-export function createRetryPolicy(options: RetryPolicyOptions = {}): AttemptPolicy {
-  const retries = options.retries ?? 2;
-  const baseMs = options.baseMs ?? 100; // 100 ms
-  const maxMs = options.maxMs ?? 2 * 1000; // 2 s
+export function createRetryPolicy(options: RetryPolicyOptions): AttemptPolicy {
+  const { retries, baseMs, maxMs } = options;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? realSleep;
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/kernel/errors.js';
-import { CircuitBreaker, type BreakerState } from '../../src/resilience/circuit-breaker.js';
+import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from '../../src/resilience/circuit-breaker.js';
 
 const unavailable = () => new GatewayError('UPSTREAM_UNAVAILABLE', 'C1 is unavailable (HTTP 503)', { status: 503, retryable: true });
 const rateLimited = () => new GatewayError('UPSTREAM_RATE_LIMITED', 'slow down', { status: 429, retryable: true });
 
-function setup(options: ConstructorParameters<typeof CircuitBreaker>[0] = {}) {
+function setup(options: Partial<CircuitBreakerOptions> = {}) {
   let now = 1_000_000;
   const states: BreakerState[] = [];
   let calls = 0;

@@ -7,10 +7,11 @@ import { createRetryPolicy } from '../../src/resilience/retry-policy.js';
 import { createPersonalClientsApi } from '../../src/upstream/personal-clients-api.js';
 import { makeTestKey } from '../auth/keys.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { RETRY_BOUNDS } from '../helpers/bounds.js';
 
 const testKey = makeTestKey();
 // Two retries, no waiting: the attempt count is all these tests look at.
-const retry = () => createRetryPolicy({ retries: 2, sleep: async () => undefined });
+const retry = () => createRetryPolicy({ ...RETRY_BOUNDS, retries: 2, sleep: async () => undefined });
 
 let c1: ScriptedServer | undefined;
 const agent = new Agent();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/kernel/errors.js';
-import { backoffMs, createRetryPolicy, type Sleep } from '../../src/resilience/retry-policy.js';
+import { backoffMs, createRetryPolicy, type RetryPolicyOptions, type Sleep } from '../../src/resilience/retry-policy.js';
+import { RETRY_BOUNDS } from '../helpers/bounds.js';
 
 const status = (code: number, retryAfterMs?: number) =>
   new GatewayError(code === 429 ? 'UPSTREAM_RATE_LIMITED' : 'UPSTREAM_UNAVAILABLE', `HTTP ${code}`, {
@@ -9,7 +10,7 @@ const status = (code: number, retryAfterMs?: number) =>
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
 
-function harness(errors: GatewayError[], options: Parameters<typeof createRetryPolicy>[0] = {}) {
+function harness(errors: GatewayError[], options: Partial<RetryPolicyOptions> = {}) {
   const waits: number[] = [];
   const sleep: Sleep = async (ms) => void waits.push(ms);
   let attempts = 0;
@@ -70,6 +71,7 @@ describe('retry policy', () => {
     const controller = new AbortController();
     let attempts = 0;
     const policy = createRetryPolicy({
+      ...RETRY_BOUNDS,
       sleep: (_ms, signal) =>
         new Promise((_resolve, reject) => {
           signal?.addEventListener('abort', () => reject(new Error('aborted')));

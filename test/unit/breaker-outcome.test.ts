@@ -11,6 +11,7 @@ import { toUpstreamError } from '../../src/resilience/network-error.js';
 import { createPersonalClientsApi } from '../../src/upstream/personal-clients-api.js';
 import { errorForStatus } from '../../src/resilience/status.js';
 import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { BREAKER_BOUNDS } from '../helpers/bounds.js';
 
 const socketError = (code: string) => Object.assign(new Error(`socket: ${code}`), { code });
 const abortedSignal = () => AbortSignal.abort(new DOMException('The request deadline passed', 'TimeoutError'));
@@ -55,7 +56,7 @@ describe('which failures count against C1', () => {
   });
 
   it('a breaker that opens on 1 failure stays closed through 100 gateway-side timeouts', async () => {
-    const breaker = new CircuitBreaker({ consecutiveFailures: 1, minRequests: 1 });
+    const breaker = new CircuitBreaker({ ...BREAKER_BOUNDS, consecutiveFailures: 1, minRequests: 1 });
     for (let i = 0; i < 100; i++) await breaker.run(() => Promise.reject(deadlineError())).catch(() => undefined);
     expect(breaker.state).toBe('closed');
     await breaker.run(() => Promise.reject(toUpstreamError(new errors.HeadersTimeoutError()))).catch(() => undefined);
@@ -73,7 +74,7 @@ describe('the personal-clients API under its breaker', () => {
   afterAll(() => dispatcher.close());
 
   function apiFor(origin: string) {
-    const breaker = new CircuitBreaker({ consecutiveFailures: 1, minRequests: 1 });
+    const breaker = new CircuitBreaker({ ...BREAKER_BOUNDS, consecutiveFailures: 1, minRequests: 1 });
     return { breaker, api: createPersonalClientsApi({ baseUrl: origin, dispatcher, maxBodyBytes: 1_048_576, policy: breaker.policy }) };
   }
 
