@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../kernel/clock.js';
+import { LogThrottle } from '../kernel/log-throttle.js';
 import type { Logger } from '../kernel/logger.js';
 import { noopObserver, type Observer } from '../kernel/observer.js';
 
@@ -27,9 +28,10 @@ export class RedisGuard {
   readonly #timeoutMs: number;
   readonly #observer: Observer;
   readonly #logger: Logger | undefined;
-  readonly #logIntervalMs: number;
   readonly #clock: Clock;
-  readonly #lastLogged = new Map<RedisFailure, { at: number; suppressed: number }>();
+  readonly #logIntervalMs: number;
+  /** One throttle per failure kind: an outage's first line of each kind, then one per interval. */
+  readonly #throttles = new Map<RedisFailure, LogThrottle>();
 
   constructor(options: RedisGuardOptions) {
     this.redis = options.redis;
@@ -76,19 +78,16 @@ export class RedisGuard {
 
   #log(kind: RedisFailure, error: unknown): void {
     if (this.#logger === undefined) return;
-    const now = this.#clock();
-    const last = this.#lastLogged.get(kind);
-    if (last !== undefined && now - last.at < this.#logIntervalMs) {
-      last.suppressed += 1;
-      return;
+    let throttle = this.#throttles.get(kind);
+    if (throttle === undefined) {
+      throttle = new LogThrottle({ linesPerInterval: 1, intervalMs: this.#logIntervalMs, clock: this.#clock });
+      this.#throttles.set(kind, throttle);
     }
-    this.#lastLogged.set(kind, { at: now, suppressed: 0 });
+    const admitted = throttle.admit();
+    if (admitted === undefined) return;
     // The message only: ioredis errors name the host and the command, never the URL's password.
     const reason = error instanceof Error ? error.message : kind;
-    this.#logger.warn(
-      { kind, reason, suppressed: last?.suppressed ?? 0 },
-      'shared cache (Redis) failed; serving from the in-process path',
-    );
+    this.#logger.warn({ kind, reason, ...admitted }, 'shared cache (Redis) failed; serving from the in-process path');
   }
 }
 

@@ -13,7 +13,7 @@ export interface RedisLayer {
   /** The replica's connection (tests and diagnostics read its status). */
   redis: Redis;
   shared: SharedCache<PersonalClient>;
-  /** The same connection under the same time budget, for other Redis users (the caller budget). */
+  /** The connection under its time budget, shared by every Redis user (the caller budget too). */
   guard: RedisGuard;
   close(): Promise<void>;
 }
@@ -31,24 +31,24 @@ export function createRedisLayer(
   const redis = createRedisClient({
     url: config.REDIS_URL,
     // Connection errors repeat on every reconnection attempt: the guard rate-limits their log lines.
-    // (Called only once connecting has begun, after `shared` below exists.)
-    onError: (error) => shared.connectionError(error),
+    // (Called only once connecting has begun, after `guard` below exists.)
+    onError: (error) => guard.connectionError(error),
     onReady: () => logger.info('shared cache (Redis) connected'),
   });
+  // One guard for every Redis user of this connection (the cache, the herd lock, the caller budget):
+  // one time budget, one failure count, and one log line per outage, not one per user.
+  const guard = new RedisGuard({ redis, timeoutMs: config.REDIS_TIMEOUT_MS, observer: deps.observer, logger, clock: deps.clock });
   const shared = new SharedCache<PersonalClient>({
-    redis,
+    guard,
     local: deps.local,
     prefix: config.REDIS_KEY_PREFIX,
     kind: 'pc',
     ttlMs: config.CACHE_TTL_MS,
     notFoundTtlMs: config.CACHE_NOT_FOUND_TTL_MS,
     staleMs: config.CACHE_STALE_MS,
-    timeoutMs: config.REDIS_TIMEOUT_MS,
     lockMs: config.REDIS_LOCK_MS,
     observer: deps.observer,
-    logger,
     clock: deps.clock,
   });
-  const guard = new RedisGuard({ redis, timeoutMs: config.REDIS_TIMEOUT_MS, observer: deps.observer, logger, clock: deps.clock });
   return { redis, shared, guard, close: () => closeRedisClient(redis) };
 }

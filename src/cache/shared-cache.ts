@@ -1,14 +1,13 @@
-import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../kernel/clock.js';
-import type { Logger } from '../kernel/logger.js';
 import { noopObserver, type Observer } from '../kernel/observer.js';
 import type { ClientCache } from './client-cache.js';
 import { HerdLock } from './herd-lock.js';
 import { RedisCache, type SharedEntry } from './redis-cache.js';
-import { RedisGuard } from './redis-guard.js';
+import type { RedisGuard } from './redis-guard.js';
 
 export interface SharedCacheOptions<V> {
-  redis: Redis;
+  /** The replica's Redis connection under its time budget (one guard per connection, so one log per outage). */
+  guard: RedisGuard;
   /** The replica's in-process cache: the first level, which Redis fills. */
   local: ClientCache<V>;
   /** First key segment (REDIS_KEY_PREFIX). */
@@ -21,12 +20,9 @@ export interface SharedCacheOptions<V> {
   notFoundTtlMs: number;
   /** Stale window after freshness, in ms (CACHE_STALE_MS). */
   staleMs: number;
-  /** Budget for one Redis call, in ms (REDIS_TIMEOUT_MS). */
-  timeoutMs: number;
   /** Cross-replica fetch lock window, in ms (REDIS_LOCK_MS). */
   lockMs: number;
   observer?: Observer | undefined;
-  logger?: Logger | undefined;
   clock?: Clock | undefined;
 }
 
@@ -41,11 +37,9 @@ export class SharedCache<V> {
   readonly #herd: HerdLock<V>;
   readonly #observer: Observer;
   readonly #clock: Clock;
-  readonly #guard: RedisGuard;
 
   constructor(options: SharedCacheOptions<V>) {
-    const { redis, local, observer = noopObserver, clock = systemClock } = options;
-    const guard = new RedisGuard({ redis, timeoutMs: options.timeoutMs, observer, logger: options.logger, clock });
+    const { guard, local, observer = noopObserver, clock = systemClock } = options;
     this.#local = local;
     this.#remote = new RedisCache<V>({
       guard,
@@ -59,12 +53,6 @@ export class SharedCache<V> {
     this.#herd = new HerdLock<V>({ cache: this.#remote, guard, lockMs: options.lockMs, observer });
     this.#observer = observer;
     this.#clock = clock;
-    this.#guard = guard;
-  }
-
-  /** A connection-level error (refused, reset): logged, rate-limited, like failed calls. */
-  connectionError(error: unknown): void {
-    this.#guard.connectionError(error);
   }
 
   /**

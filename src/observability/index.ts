@@ -13,7 +13,7 @@ import { useMetricsEndpoint } from './metrics-endpoint.js';
 import { createMetrics } from './metrics.js';
 import { combineObservers } from './observers.js';
 import { createRequestIds } from './request-id.js';
-import { LogThrottle } from './log-throttle.js';
+import { LogThrottle } from '../kernel/log-throttle.js';
 import { createRequestLog } from './request-log.js';
 
 /** Codes that say the caller sent something to change: logged at info, without a stack. */
