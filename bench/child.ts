@@ -33,7 +33,8 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
       const server = await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS });
       return {
         url: server.url,
-        commands: { cacheSize: () => app.cache.size },
+        // Read as an operator would: the in-process cache's gauge on /metrics.
+        commands: { cacheSize: async () => cacheEntries(await (await fetch(`${server.url}/metrics`)).text()) },
         close: async () => {
           await server.close(1_000);
           await app.close();
@@ -161,3 +162,9 @@ main().catch((error: unknown) => {
   console.error('bench child failed to start:', error);
   process.exit(1);
 });
+
+function cacheEntries(metrics: string): number {
+  const match = /^c1_gateway_cache_entries (\d+)$/m.exec(metrics);
+  if (match === null) throw new Error('no c1_gateway_cache_entries on /metrics: is METRICS_ENABLED off?');
+  return Number(match[1]);
+}

@@ -10,11 +10,9 @@
  * Everything runs in this process on loopback, so absolute req/s include the load generator's own
  * cost on the same cores; compare the figures of one run with each other, not across machines.
  */
-import { once } from 'node:events';
 import { appendFileSync, existsSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
-import { noopObserver } from '../src/kernel/observer.js';
+import { noopObserver, type Observer } from '../src/kernel/observer.js';
 import { createSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../test/helpers/gateway.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../test/helpers/redis-server.js';
@@ -71,28 +69,28 @@ function sequence(seed: number, count: number, range: number): number[] {
   });
 }
 
-async function ready(redis: Redis | undefined): Promise<void> {
-  if (redis !== undefined && redis.status !== 'ready') await once(redis, 'ready');
-}
 
 /** L2 events of the replicas of one scenario, e.g. `l2Lookup:hit`, `l2Error:timeout`, `l2Lock:waited`. */
 type Events = Map<string, number>;
 
-function recorder(events: Events) {
+function recorder(events: Events, onUp: () => void): Observer {
   const count = (name: string) => (arg: string) => void events.set(`${name}:${arg}`, (events.get(`${name}:${arg}`) ?? 0) + 1);
-  return { ...noopObserver, l2Lookup: count('l2Lookup'), l2Error: count('l2Error'), l2Lock: count('l2Lock') };
+  const l2Connection = (state: 'up' | 'down') => state === 'up' && onUp();
+  return { ...noopObserver, l2Lookup: count('l2Lookup'), l2Error: count('l2Error'), l2Lock: count('l2Lock'), l2Connection };
 }
 
 const show = (events: Events) =>
   [...events].filter(([k]) => !k.startsWith('l2Lookup')).map(([k, v]) => `${k.replace('l2', '')}=${v}`).join(' ') || '-';
 
 async function replica(sandbox: Sandbox, env: Record<string, string>, events: Events = new Map()) {
-  const observer = recorder(events);
+  let up: () => void = () => undefined;
+  const connected = new Promise<void>((resolve) => (up = resolve));
+  const observer = recorder(events, up);
   // A TTL longer than the run: what is measured is sharing, not expiry in the middle of a run.
   // One caller drives every replica: per-caller bounds far beyond the run, or it would measure refusals.
   const base = { REQUEST_DEADLINE_MS: '30000', CACHE_TTL_MS: String(10 * 60 * 1000), ...ONE_CALLER_UNBOUNDED };
   const gateway = await startGateway({ sandbox, env: { ...base, ...env }, deps: { observer } });
-  await ready(gateway.app.redis);
+  await connected;
   return gateway;
 }
 

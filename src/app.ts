@@ -2,9 +2,8 @@ import type { Dispatcher } from 'undici';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { createStaticTokenSource } from './auth/static-token-source.js';
 import { createClientCredentialsTokenSource } from './auth/token-manager.js';
-import type { Redis } from 'ioredis';
 import { createUpstreamBudget } from './budget/index.js';
-import { ClientCache } from './cache/client-cache.js';
+import { TieredCache } from './cache/tiered-cache.js';
 import { createRedisLayer } from './cache/redis-layer.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { ConfigError, type C1Upstream, type Config } from './config.js';
@@ -14,7 +13,7 @@ import { useHotDocumentJit } from './graphql/jit.js';
 import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
 import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
 import { buildSchema } from './graphql/schema.js';
-import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
+import { DeadlineSignals, deadlineSlotMs } from './resilience/deadline.js';
 import { createLimiter } from './loading/limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
 import { yogaLogging, type Logger } from './kernel/logger.js';
@@ -54,10 +53,6 @@ export interface AppDeps {
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
-  source: PersonalClientSource;
-  cache: ClientCache<PersonalClient>;
-  /** The shared cache's Redis connection when REDIS_URL is set (tests and diagnostics read its status). */
-  redis: Redis | undefined;
   /** False while draining, while a circuit breaker is open, or when no token can be obtained. */
   isReady(): boolean;
   /** Marks the app as draining (readiness false); in-flight requests continue. */
@@ -110,18 +105,20 @@ export function createApp(deps: AppDeps): App {
     clock,
     onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
   });
-  const cache = new ClientCache<PersonalClient>({
+  const redisLayer = createRedisLayer(config, { observer, logger, clock });
+  // In process, then Redis (when REDIS_URL is set), then one fetch per key: one lifetime policy for both tiers.
+  const cache = new TieredCache<PersonalClient>({
+    kind: 'pc',
     maxEntries: config.CACHE_MAX_ENTRIES,
-    ttlMs: config.CACHE_TTL_MS,
-    notFoundTtlMs: config.CACHE_NOT_FOUND_TTL_MS,
-    staleMs: config.CACHE_STALE_MS,
+    lifetimes: { ttlMs: config.CACHE_TTL_MS, notFoundTtlMs: config.CACHE_NOT_FOUND_TTL_MS, staleMs: config.CACHE_STALE_MS },
+    shared: redisLayer?.shared,
+    observer,
     clock,
   });
   const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
-  const redisLayer = createRedisLayer(config, { local: cache, observer, logger, clock });
   // Per caller, one token per C1 call: shared across replicas through Redis when there is one.
   const budget = createUpstreamBudget(config, { clock, guard: redisLayer?.guard });
-  const source = new PersonalClientSource({ api, cache, limiter, budget, observer, shared: redisLayer?.shared });
+  const source = new PersonalClientSource({ api, cache, limiter, budget, observer });
 
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf, eventLoopLoad: deps.eventLoopLoad });
@@ -135,6 +132,7 @@ export function createApp(deps: AppDeps): App {
       deadlineMs: config.REQUEST_DEADLINE_MS,
       deadlines,
       maxBatchSize: Math.max(config.MAX_UPSTREAM_FETCHES_PER_OPERATION, config.MAX_IDS_PER_REQUEST),
+      observer,
       callerKeyOf: security.callerKeyOf,
     }),
     graphqlEndpoint: '/graphql',
@@ -165,9 +163,6 @@ export function createApp(deps: AppDeps): App {
 
   return {
     yoga,
-    source,
-    cache,
-    redis: redisLayer?.redis,
     isReady: () => readiness.isReady(),
     beginShutdown: () => readiness.beginShutdown(),
     async close() {

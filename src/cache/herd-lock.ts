@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../kernel/clock.js';
+import type { Observer } from '../kernel/observer.js';
 import { outcomeError } from '../resilience/outcome.js';
-import { noopObserver, type Observer } from '../kernel/observer.js';
-import type { RedisCache, SharedEntry } from './redis-cache.js';
+import type { Entry } from './entry.js';
 import type { RedisGuard } from './redis-guard.js';
+import type { RedisTier } from './redis-tier.js';
 
 export interface HerdLockOptions<V> {
-  cache: RedisCache<V>;
+  tier: RedisTier<V>;
   guard: RedisGuard;
   /** How long one replica may hold an id's fetch lock, in ms; losers wait at most this long (REDIS_LOCK_MS). */
   lockMs: number;
-  /** @default 10 — first wait before a loser looks for the winner's value, in ms; each next wait doubles. */
-  firstPollMs?: number | undefined;
-  /** @default 250 — longest wait between two looks, in ms. */
-  maxPollMs?: number | undefined;
-  observer?: Observer | undefined;
+  observer: Observer;
+  clock: Clock;
 }
+
+/** First wait before a loser looks for the winner's value, in ms; each next wait doubles. */
+const FIRST_POLL_MS = 10;
+/** Longest wait between two looks, in ms. */
+const MAX_POLL_MS = 250;
 
 // Deletes the lock only if it is still ours: after a slow fetch it may have expired and been taken.
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
@@ -27,36 +31,36 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
  * failure on the way means "fetch yourself": the lock saves C1 load, it never blocks a request.
  */
 export class HerdLock<V> {
-  readonly #cache: RedisCache<V>;
+  readonly #tier: RedisTier<V>;
   readonly #guard: RedisGuard;
   readonly #lockMs: number;
   readonly #pollDelaysMs: readonly number[];
   readonly #observer: Observer;
+  readonly #clock: Clock;
 
   constructor(options: HerdLockOptions<V>) {
-    this.#cache = options.cache;
+    this.#tier = options.tier;
     this.#guard = options.guard;
     this.#lockMs = options.lockMs;
-    this.#pollDelaysMs = pollDelays(this.#lockMs, Math.max(1, options.firstPollMs ?? 10), options.maxPollMs ?? 250);
-    this.#observer = options.observer ?? noopObserver;
+    this.#pollDelaysMs = pollDelays(this.#lockMs, FIRST_POLL_MS, MAX_POLL_MS);
+    this.#observer = options.observer;
+    this.#clock = options.clock;
   }
 
-  /** The id's entry, fetched by this replica or by another one within the lock window. */
-  async run(
-    partition: string,
-    id: string,
-    fetch: () => Promise<V | null>,
-    signal?: AbortSignal,
-  ): Promise<SharedEntry<V>> {
-    const lockKey = this.#cache.lockKey(partition, id);
+  /**
+   * The id's entry, fetched (and stamped) by this replica through `fetch`, or by another one within
+   * the lock window. Either way it is in Redis afterwards, if Redis took it.
+   */
+  async run(partition: string, id: string, fetch: () => Promise<Entry<V>>, signal: AbortSignal | undefined): Promise<Entry<V>> {
+    const lockKey = this.#tier.lockKey(partition, id);
     const token = randomUUID();
     const taken = await this.#guard.run((redis) => redis.set(lockKey, token, 'PX', this.#lockMs, 'NX'));
     if (taken === 'OK') {
       this.#observer.l2Lock('acquired');
       try {
-        const entry = this.#cache.entryFor(await fetch());
+        const entry = await fetch();
         // Stored before the lock goes, so a loser that sees the lock gone also sees the value.
-        await this.#cache.set(partition, id, entry);
+        await this.#tier.set(partition, [[id, entry]], this.#clock());
         return entry;
       } finally {
         void this.#guard.run((redis) => redis.eval(RELEASE, 1, lockKey, token));
@@ -71,8 +75,8 @@ export class HerdLock<V> {
     }
     // Redis failed, or the winner gave up or is too slow: fetch here, and share the result anyway.
     this.#observer.l2Lock('fallback');
-    const entry = this.#cache.entryFor(await fetch());
-    void this.#cache.set(partition, id, entry);
+    const entry = await fetch();
+    void this.#tier.set(partition, [[id, entry]], this.#clock());
     return entry;
   }
 
@@ -83,9 +87,10 @@ export class HerdLock<V> {
       } catch {
         throw outcomeError('deadline', "The request deadline passed while waiting for another replica's fetch");
       }
-      const seen = await this.#cache.peek(partition, id);
+      const now = this.#clock();
+      const seen = await this.#tier.peek(partition, id, now);
       if (seen === undefined) return undefined;
-      if (seen.entry !== undefined && this.#cache.isFresh(seen.entry)) return seen.entry;
+      if (seen.entry !== undefined && now < seen.entry.freshUntil) return seen.entry;
       // No value and no lock: the winner's fetch failed. Waiting longer would not help.
       if (!seen.locked) return undefined;
     }

@@ -12,6 +12,8 @@ export interface RedisClientOptions {
   onError?: (error: Error) => void;
   /** Each time the connection becomes usable, including after a reconnection. */
   onReady?: () => void;
+  /** Each time a usable connection is lost (ioredis then reconnects in the background). */
+  onClose?: () => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export function createRedisClient(options: RedisClientOptions): Redis {
   });
   redis.on('error', (error: Error) => options.onError?.(error));
   redis.on('ready', () => options.onReady?.());
+  redis.on('close', () => options.onClose?.());
   return redis;
 }
 

@@ -1,8 +1,9 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import { createStaticTokenSource } from '../auth/static-token-source.js';
 import { GatewayError } from '../kernel/errors.js';
+import type { Observer } from '../kernel/observer.js';
 import type { TokenSource } from '../kernel/token-source.js';
-import type { DeadlineSignals } from '../loading/deadline.js';
+import type { DeadlineSignals } from '../resilience/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
 import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';
 import { defaultRequestId } from '../observability/request-id.js';
@@ -24,6 +25,8 @@ export interface ContextDeps {
   /** Where requests get their deadline signals (shared per slot of time). */
   deadlines: DeadlineSignals;
   maxBatchSize: number;
+  /** Where the loaders count what they answer in process. */
+  observer: Observer;
   /** Reads (or generates) the request id; the HTTP edge owns the header. */
   requestIdOf?: (request: Request) => string;
   /** Whose upstream budget the request spends; `forwardPartition` is its C1 token's hash in forward mode. */
@@ -40,7 +43,7 @@ export function createContextFactory(deps: ContextDeps) {
     const forwardPartition = deps.serviceTokens === undefined ? partition : undefined;
     const callerOf = () => deps.callerKeyOf(initial, forwardPartition);
     const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, callerOf, deps.deadlineMs, deps.deadlines);
-    return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, deps.maxBatchSize) };
+    return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, { maxBatchSize: deps.maxBatchSize, observer: deps.observer }) };
   };
 }
 

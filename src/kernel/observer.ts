@@ -19,6 +19,10 @@ export interface Observer {
   l2Lookup(outcome: 'hit' | 'miss' | 'error'): void;
   /** One Redis call that failed and fell back to the in-process path. */
   l2Error(kind: 'timeout' | 'unavailable' | 'oom' | 'other'): void;
+  /** The shared (Redis) cache's connection became usable ('up') or was lost ('down'). */
+  l2Connection(state: 'up' | 'down'): void;
+  /** Entries now held in the in-process cache (reported when it stores). */
+  cacheEntries(count: number): void;
   /** Cross-replica herd lock: fetched it ourselves, got another replica's value, or gave up waiting. */
   l2Lock(outcome: 'acquired' | 'waited' | 'fallback'): void;
   /** A hot document compiled by graphql-jit, or one it could not compile (see graphql/jit.ts). */
@@ -40,6 +44,8 @@ export const noopObserver: Observer = {
   breakerState: noop,
   l2Lookup: noop,
   l2Error: noop,
+  l2Connection: noop,
+  cacheEntries: noop,
   l2Lock: noop,
   documentCompiled: noop,
   budgetRefused: noop,

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { GatewayError } from '../kernel/errors.js';
 import { outcomeError } from '../resilience/outcome.js';
-import { deadlineError } from './deadline.js';
+import { deadlineError } from '../resilience/deadline.js';
 import { Ewma } from './ewma.js';
 
 export interface LimiterOptions {

@@ -1,15 +1,12 @@
-import type { CacheHit, ClientCache } from '../cache/client-cache.js';
-import type { SharedEntry } from '../cache/redis-cache.js';
-import type { SharedCache } from '../cache/shared-cache.js';
-import { SingleFlight } from '../cache/single-flight.js';
+import type { Served } from '../cache/entry.js';
+import type { Fetcher, Refusals, TieredCache } from '../cache/tiered-cache.js';
 import type { UpstreamBudget } from '../budget/index.js';
-import { isGatewayError, type GatewayError } from '../kernel/errors.js';
+import { isGatewayError } from '../kernel/errors.js';
+import type { Observer } from '../kernel/observer.js';
 import { outcomeOf } from '../resilience/outcome.js';
-import { noopObserver, type Observer } from '../kernel/observer.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import type { PersonalClientsApi, UpstreamCall } from '../upstream/personal-clients-api.js';
 import { refusalsFor } from './budget-charge.js';
-import { raceDeadline } from './deadline.js';
 import type { Limiter } from './limiter.js';
 
 /** Per-GraphQL-request counters, for the request log line. */
@@ -32,160 +29,92 @@ export interface LoadContext extends UpstreamCall {
 
 export interface PersonalClientSourceDeps {
   api: PersonalClientsApi;
-  cache: ClientCache<PersonalClient>;
+  cache: TieredCache<PersonalClient>;
   limiter: Limiter;
   /** Each caller's allowance of C1 calls; cache hits and joined fetches cost nothing. */
   budget: UpstreamBudget;
-  observer?: Observer;
-  /** The second level shared by all replicas (Redis); absent when REDIS_URL is unset. */
-  shared?: SharedCache<PersonalClient> | undefined;
+  observer: Observer;
 }
 
 export type LoadResult = PersonalClient | null | Error;
 
 /**
- * Where the loaders get personal clients: the cross-request cache first, then a fetch shared with
- * every concurrent request for the same key, under the upstream concurrency cap.
+ * Where the loaders get personal clients. The tiered cache does the looking up; this adds what
+ * concerns C1: the caller's budget, the concurrency limiter, stale-if-error, and the request's counts.
  */
 export class PersonalClientSource {
-  readonly #deps: Required<Omit<PersonalClientSourceDeps, 'shared'>>;
-  readonly #shared: SharedCache<PersonalClient> | undefined;
-  readonly #inFlight = new SingleFlight<PersonalClient | null>();
+  readonly #deps: PersonalClientSourceDeps;
 
   constructor(deps: PersonalClientSourceDeps) {
-    this.#deps = { observer: noopObserver, ...deps };
-    this.#shared = deps.shared;
+    this.#deps = deps;
   }
 
-  /** One batch from a request's loader: results in key order, an Error at each failed key. */
-  loadMany(ids: readonly string[], ctx: LoadContext): Promise<LoadResult[]> {
-    this.#deps.observer.loaderBatch(ids.length);
-    if (this.#shared === undefined) return this.#charged(ids, ctx);
-    // One Redis round trip for the whole batch, before any id goes upstream.
-    return this.#shared
-      .lookup(ctx.partition, ids, (id) => localKey(ctx.partition, id))
-      .then((fromRedis) => this.#charged(ids, ctx, fromRedis));
+  /** The fresh in-process value for `id`, synchronously, or undefined. Counts nothing (the loaders do). */
+  peek(id: string, ctx: LoadContext): Served<PersonalClient> | undefined {
+    return this.#deps.cache.peek(ctx.partition, id);
   }
 
-  /**
-   * Charges the caller once for the ids this batch will fetch itself (not fresh here or in Redis,
-   * not joining a fetch in flight), then loads them all; ids past a partial grant fail RATE_LIMITED.
-   */
-  #charged(ids: readonly string[], ctx: LoadContext, fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>) {
-    const loadAll = (refused?: ReadonlyMap<string, GatewayError>) =>
-      Promise.all(
-        ids.map((id) => this.load(id, ctx, fromRedis, refused?.get(id)).catch((error: unknown) => asError(error))),
-      );
-    const toFetch = [...new Set(ids)].filter((id) => {
-      const key = localKey(ctx.partition, id);
-      return this.#deps.cache.getFresh(key) === undefined && !fromRedis?.has(id) && !this.#inFlight.has(key);
-    });
-    if (toFetch.length === 0) return loadAll();
-    // The in-memory budget answers synchronously: then nothing can change between charge and fetch.
-    const grant = this.#deps.budget.take(ctx.caller, toFetch.length);
-    if (grant instanceof Promise) return grant.then((g) => loadAll(refusalsFor(toFetch, g)));
-    return loadAll(refusalsFor(toFetch, grant));
-  }
-
-  /**
-   * The fresh in-process entry for `id`, or undefined; counts nothing (see `countCacheHits`).
-   * Synchronous, so a cached answer needs no promise and no loader batch.
-   */
-  peekFresh(id: string, ctx: LoadContext): CacheHit<PersonalClient> | undefined {
-    return this.#deps.cache.getFresh(localKey(ctx.partition, id));
-  }
-
-  /** Counts ids answered through `peekFresh` as `load` counts cache hits. */
-  countCacheHits(count: number, ctx: LoadContext): void {
-    for (let i = 0; i < count; i += 1) this.#deps.observer.cacheLookup('hit');
-    ctx.stats.cacheHits += count;
-  }
-
-  /** Reports ids answered through `peekFresh` in one tick as the loader batch they replace. */
-  countBatch(size: number): void {
-    this.#deps.observer.loaderBatch(size);
-  }
-
-  /**
-   * `fromRedis`: fresh entries the shared cache found for this batch. `refused`: the caller's budget
-   * has no call left for this id, so it is answered only from what needs no new C1 call.
-   */
-  load(
-    id: string,
-    ctx: LoadContext,
-    fromRedis?: ReadonlyMap<string, SharedEntry<PersonalClient>>,
-    refused?: GatewayError,
-  ): Promise<PersonalClient | null> {
-    const key = localKey(ctx.partition, id);
-    const { cache, observer } = this.#deps;
-    const hit = cache.getFresh(key);
-    if (hit !== undefined) {
-      observer.cacheLookup('hit');
-      ctx.stats.cacheHits += 1;
-      return Promise.resolve(hit.value);
-    }
-    observer.cacheLookup('miss');
-    const remote = fromRedis?.get(id);
-    if (remote !== undefined) {
-      cache.setUntil(key, remote);
-      ctx.stats.cacheHits += 1;
-      return Promise.resolve(remote.value);
-    }
-    if (refused !== undefined && !this.#inFlight.has(key)) {
-      observer.budgetRefused();
-      return Promise.reject(refused).catch((error: unknown) => this.#staleOr(key, error, ctx));
-    }
-    const { promise, shared } = this.#inFlight.run(key, () => this.#fetch(key, id, ctx));
-    if (!shared) ctx.stats.upstreamCalls += 1;
-    return raceDeadline(promise, ctx.signal).catch((error: unknown) => this.#staleOr(key, error, ctx));
-  }
-
-  async #fetch(key: string, id: string, ctx: LoadContext): Promise<PersonalClient | null> {
-    const { api, cache, limiter, observer } = this.#deps;
-    try {
-      const upstream = () =>
-        limiter.run(async () => {
-          observer.upstreamInFlight(1);
-          try {
-            return await api.get(id, ctx);
-          } finally {
-            observer.upstreamInFlight(-1);
-          }
-        }, ctx);
-      if (this.#shared !== undefined) {
-        // At most one replica calls C1 for this key at a time; the entry keeps the lifetimes it got.
-        const entry = await this.#shared.fetch(ctx.partition, id, upstream, ctx.signal);
-        cache.setUntil(key, entry);
-        return entry.value;
+  /** One loader batch of ids that `peek` missed: results in key order, an Error at each failed key. */
+  async loadMany(ids: readonly string[], ctx: LoadContext): Promise<LoadResult[]> {
+    let refusals: Refusals;
+    const loaded = await this.#deps.cache.load(ctx.partition, ids, this.#fetcher(ctx, (r) => (refusals = r)));
+    return loaded.map((result, i) => {
+      if (!(result instanceof Error)) {
+        if (result.from === 'shared') ctx.stats.cacheHits += 1;
+        return result.value;
       }
-      const value = await upstream();
-      cache.set(key, value);
-      return value;
-    } catch (error) {
-      observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, id });
-      throw error;
-    }
+      if (result === refusals?.get(ids[i]!)) this.#deps.observer.budgetRefused();
+      return this.#staleOr(ids[i]!, result, ctx);
+    });
   }
 
-  #staleOr(key: string, error: unknown, ctx: LoadContext): PersonalClient | null {
+  /** How the cache reaches C1 for this request: charged to its caller, under the limiter. */
+  #fetcher(ctx: LoadContext, refused: (refusals: Refusals) => void): Fetcher<PersonalClient> {
+    const { api, budget, limiter, observer } = this.#deps;
+    return {
+      // Read only when a fetch is joined or made: a batch Redis answers whole never needs a deadline timer.
+      get signal() {
+        return ctx.signal;
+      },
+      // Charged once per batch for the ids it fetches itself; ids past a partial grant fail RATE_LIMITED.
+      admit: (ids) => {
+        const grant = budget.take(ctx.caller, ids.length);
+        // The in-memory budget answers synchronously: then nothing can change between charge and fetch.
+        if (grant instanceof Promise) return grant.then((g) => recorded(refusalsFor(ids, g), refused));
+        return recorded(refusalsFor(ids, grant), refused);
+      },
+      fetch: async (id) => {
+        ctx.stats.upstreamCalls += 1;
+        try {
+          return await limiter.run(async () => {
+            observer.upstreamInFlight(1);
+            try {
+              return await api.get(id, ctx);
+            } finally {
+              observer.upstreamInFlight(-1);
+            }
+          }, ctx);
+        } catch (error) {
+          observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, id });
+          throw error;
+        }
+      },
+    };
+  }
+
+  #staleOr(id: string, error: Error, ctx: LoadContext): PersonalClient | null | Error {
     // An old value beats an error only where the outcome table says so (C1 down or slow, a budget
     // spent), never where C1 said "you may not see this".
-    if (outcomeOf(error).staleServable) {
-      const stale = this.#deps.cache.getStale(key);
-      if (stale !== undefined) {
-        this.#deps.observer.staleServed();
-        ctx.stats.staleServed += 1;
-        return stale.value;
-      }
-    }
-    throw error;
+    if (!outcomeOf(error).staleServable) return error;
+    const stale = this.#deps.cache.stale(ctx.partition, id);
+    if (stale === undefined) return error;
+    this.#deps.observer.staleServed();
+    ctx.stats.staleServed += 1;
+    return stale.value;
   }
 }
 
-function localKey(partition: string, id: string): string {
-  return `${partition}\u0000${id}`;
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+function recorded(refusals: Refusals, record: (refusals: Refusals) => void): Refusals {
+  record(refusals);
+  return refusals;
 }

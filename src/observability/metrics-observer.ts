@@ -84,6 +84,16 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     labelNames: ['kind'] as const,
     registers,
   });
+  const l2Connected = new Gauge({
+    name: `${prefix}l2_cache_connected`,
+    help: 'Whether the shared (Redis) cache connection is usable: 1 up, 0 down (absent without REDIS_URL).',
+    registers,
+  });
+  const cacheEntries = new Gauge({
+    name: `${prefix}cache_entries`,
+    help: 'Entries held in the in-process cache (bounded by CACHE_MAX_ENTRIES).',
+    registers,
+  });
   const l2Locks = new Counter({
     name: `${prefix}l2_cache_lock_total`,
     help: 'Cross-replica fetch locks, by outcome (acquired, waited, fallback).',
@@ -140,6 +150,8 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     l2Lookup: (result) => l2Lookups.inc({ result }),
     l2Error: (kind) => l2Errors.inc({ kind }),
     l2Lock: (outcome) => l2Locks.inc({ outcome }),
+    l2Connection: (state) => l2Connected.set(state === 'up' ? 1 : 0),
+    cacheEntries: (count) => cacheEntries.set(count),
     documentCompiled: (outcome) => documentsCompiled.inc({ outcome }),
     budgetRefused: () => budgetRefused.inc(),
   };

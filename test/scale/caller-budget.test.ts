@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../helpers/redis-server.js';
-import { connected, disconnected, SLACK } from './replicas.js';
+import { recordingObserver, SLACK } from './replicas.js';
 
 const SECRET = 'router-secret-0123456789abcdef';
 const LIST = 'query($ids: [ID!]!) { personalClients(ids: $ids) { id } }';
@@ -19,6 +19,8 @@ describe.skipIf(!redisAvailable())('per-caller budget across replicas sharing on
   let a: TestGateway;
   let b: TestGateway;
   let now: number;
+  let recA: ReturnType<typeof recordingObserver>;
+  let recB: ReturnType<typeof recordingObserver>;
   beforeAll(async () => {
     redis = await startRedisServer();
   });
@@ -33,9 +35,11 @@ describe.skipIf(!redisAvailable())('per-caller budget across replicas sharing on
     now = Date.now();
     // 5 at once, 1 per second: the bucket's key expires in Redis 5 real seconds after its last charge.
     const env = { ...SLACK, REDIS_URL: redis.url, ROUTER_SECRET: SECRET, CALLER_UPSTREAM_RATE: '1', CALLER_UPSTREAM_BURST: '5' };
-    a = await startGateway({ sandbox, env, deps: { clock: () => now } });
-    b = await startGateway({ sandbox, env, deps: { clock: () => now } });
-    await Promise.all([connected(a.app.redis), connected(b.app.redis)]);
+    recA = recordingObserver();
+    recB = recordingObserver();
+    a = await startGateway({ sandbox, env, deps: { clock: () => now, observer: recA.observer } });
+    b = await startGateway({ sandbox, env, deps: { clock: () => now, observer: recB.observer } });
+    await Promise.all([recA.link.up(), recB.link.up()]);
     sandbox.resetStats();
   });
   afterEach(async () => {
@@ -75,7 +79,7 @@ describe.skipIf(!redisAvailable())('per-caller budget across replicas sharing on
 
   it('falls back to each replica\'s own bucket when Redis is down, and still refuses past the burst', async () => {
     await redis.stop();
-    await Promise.all([disconnected(a.app.redis), disconnected(b.app.redis)]);
+    await Promise.all([recA.link.down(), recB.link.down()]);
     expect(await list(a, ids(0, 8))).toEqual({ served: 5, limited: 3 });
     expect(await list(b, ids(8, 16))).toEqual({ served: 5, limited: 3 });
     expect(await list(a, ids(16, 17))).toEqual({ served: 0, limited: 1 });

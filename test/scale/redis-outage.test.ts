@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedisServer, type TestRedis } from '../helpers/redis-server.js';
-import { byId, connected, disconnected, startReplicas, type Replicas } from './replicas.js';
+import { byId, startReplicas, type Replicas } from './replicas.js';
 
 describe.skipIf(!redisAvailable())('Redis is never a single point of failure', () => {
   let redis: TestRedis;
@@ -22,7 +22,7 @@ describe.skipIf(!redisAvailable())('Redis is never a single point of failure', (
     await a.query(byId(one));
 
     await redis.stop();
-    await Promise.all([disconnected(a.app.redis), disconnected(b.app.redis)]);
+    await Promise.all([replicas.linkA.down(), replicas.linkB.down()]);
     sandbox.resetStats();
     const whileDown = await Promise.all([a.query(byId(two)), b.query(byId(two)), b.query(byId(one))]);
     expect(whileDown.map((body) => body.errors)).toEqual([undefined, undefined, undefined]);
@@ -33,7 +33,7 @@ describe.skipIf(!redisAvailable())('Redis is never a single point of failure', (
 
     // Same port, no gateway restart: the replicas reconnect by themselves.
     await redis.start();
-    await Promise.all([connected(a.app.redis), connected(b.app.redis)]);
+    await Promise.all([replicas.linkA.up(), replicas.linkB.up()]);
     sandbox.resetStats();
     await a.query(byId(three));
     const fromB = await b.query(byId(three));

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGateway } from '../helpers/gateway.js';
 import { redisAvailable, startRedisServer, type TestRedis } from '../helpers/redis-server.js';
-import { byId, connected, SLACK, startReplicas, type Replicas } from './replicas.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { byId, recordingObserver, SLACK, startReplicas, type Replicas } from './replicas.js';
 
 describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
   let redis: TestRedis;
@@ -45,14 +46,23 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
   it('shares "not found" too, for its own shorter TTL', async () => {
     replicas = await startReplicas(redis);
     const { a, b, sandbox } = replicas;
+    const id = sandbox.clients[4]?.id;
     sandbox.resetStats();
     expect((await a.query(byId('no-such-client'))).data).toEqual({ personalClient: null });
+    await a.query(byId(id));
     expect((await b.query(byId('no-such-client'))).data).toEqual({ personalClient: null });
-    expect(sandbox.stats.apiGets).toBe(1);
-    const ttl = await redis.admin.pttl(`c1gw:v1:pc:svc:no-such-client`);
-    // Not-found TTL (5 s) plus the stale window (300 s), not the found TTL's 330 s.
-    expect(ttl).toBeGreaterThan(300_000);
-    expect(ttl).toBeLessThanOrEqual(305_000);
+    expect(sandbox.stats.apiGets).toBe(2);
+    // A third replica 6 s later: past the not-found TTL (5 s), inside the found TTL (30 s).
+    const { gateway: c, close } = await replicaAt(sandbox, Date.now() + 6_000);
+    try {
+      sandbox.resetStats();
+      expect((await c.query(byId('no-such-client'))).data).toEqual({ personalClient: null });
+      expect(sandbox.stats.apiGets).toBe(1);
+      expect((await c.query(byId(id))).errors).toBeUndefined();
+      expect(sandbox.stats.apiGets).toBe(1);
+    } finally {
+      await close();
+    }
   });
 
   it('makes 10 concurrent misses of one id, spread over both replicas, cost 1 upstream GET', async () => {
@@ -93,18 +103,22 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
     const id = sandbox.clients[2]?.id ?? '';
     await a.query(byId(id));
     // A third replica whose clock says 20 s have passed since A stored the value (TTL 30 s).
-    const now = Date.now() + 20_000;
-    const c = await startGateway({ sandbox, env: { REDIS_URL: redis.url, ...SLACK }, deps: { clock: () => now } });
+    let now = Date.now() + 20_000;
+    const { gateway: c, close } = await replicaAt(sandbox, () => now);
     try {
-      await connected(c.app.redis);
       sandbox.resetStats();
       await c.query(byId(id));
       expect(sandbox.stats.apiGets).toBe(0);
-      const left = c.app.cache.remainingMs(`svc\u0000${id}`);
-      expect(left?.freshMs).toBeGreaterThan(9_000);
-      expect(left?.freshMs).toBeLessThanOrEqual(10_000);
+      // 9 s on, the copy it took from Redis is still fresh in process...
+      now += 9_000;
+      await c.query(byId(id));
+      expect(sandbox.stats.apiGets).toBe(0);
+      // ...and 2 s later it is not: it expired with A's entry, not 30 s after C took it.
+      now += 2_000;
+      await c.query(byId(id));
+      expect(sandbox.stats.apiGets).toBe(1);
     } finally {
-      await c.close();
+      await close();
     }
   });
 
@@ -114,34 +128,41 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
     const id = sandbox.clients[3]?.id;
     const fresh = await a.query(byId(id));
     // A replica that never saw the id, 40 s later: past the 30 s TTL, inside the stale window.
-    const now = Date.now() + 40_000;
-    const c = await startGateway({
-      sandbox,
-      env: { REDIS_URL: redis.url, ...SLACK, UPSTREAM_RETRIES: '0' },
-      deps: { clock: () => now },
-    });
+    const { gateway: c, close } = await replicaAt(sandbox, Date.now() + 40_000, { UPSTREAM_RETRIES: '0' });
     try {
-      await connected(c.app.redis);
       await sandbox.close(); // C1 unreachable
       const body = await c.query(byId(id));
       expect(body.errors).toBeUndefined();
       expect(body.data).toEqual(fresh.data);
     } finally {
-      await c.close();
+      await close();
     }
   });
 
   it('builds no Redis connection when REDIS_URL is unset', async () => {
     replicas = await startReplicas(redis);
-    const plain = await startGateway({ sandbox: replicas.sandbox });
+    const { observer, link } = recordingObserver();
+    const plain = await startGateway({ sandbox: replicas.sandbox, deps: { observer } });
     try {
-      expect(plain.app.redis).toBeUndefined();
+      expect(link.reported).toBe(false);
       await plain.query(byId(replicas.sandbox.clients[0]?.id));
       expect(await redis.admin.dbsize()).toBe(0);
     } finally {
       await plain.close();
     }
   });
+
+  /** Another replica on the same Redis, on a clock of its own, connected before it is returned. */
+  async function replicaAt(sandbox: Sandbox, clock: number | (() => number), env: Record<string, string> = {}) {
+    const { observer, link } = recordingObserver();
+    const gateway = await startGateway({
+      sandbox,
+      env: { REDIS_URL: redis.url, ...SLACK, ...env },
+      deps: { observer, clock: typeof clock === 'number' ? () => clock : clock },
+    });
+    await link.up();
+    return { gateway, close: () => gateway.close() };
+  }
 });
 
 /** How many times Redis ran `command` since the last CONFIG RESETSTAT. */

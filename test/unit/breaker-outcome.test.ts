@@ -4,7 +4,7 @@ import { abortable } from '../../src/kernel/abortable.js';
 import { closedError, createStaticTokenSource } from '../../src/auth/static-token-source.js';
 import type { TokenSource } from '../../src/kernel/token-source.js';
 import { GatewayError } from '../../src/kernel/errors.js';
-import { deadlineError } from '../../src/loading/deadline.js';
+import { deadlineError } from '../../src/resilience/deadline.js';
 import { CircuitBreaker, classifyOutcome } from '../../src/resilience/circuit-breaker.js';
 import { createDispatcher } from '../../src/upstream/dispatcher.js';
 import { toUpstreamError } from '../../src/resilience/network-error.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DeadlineSignals, deadlineSlotMs } from '../../src/loading/deadline.js';
+import { DeadlineSignals, deadlineSlotMs } from '../../src/resilience/deadline.js';
 
 describe('DeadlineSignals', () => {
   beforeEach(() => {

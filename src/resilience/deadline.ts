@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { abortable } from '../kernel/abortable.js';
 import type { GatewayError } from '../kernel/errors.js';
-import { outcomeError } from '../resilience/outcome.js';
+import { outcomeError } from './outcome.js';
 
 /**
  * Rejects with UPSTREAM_TIMEOUT as soon as `signal` aborts, even if `promise` is still pending
