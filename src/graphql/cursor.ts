@@ -41,7 +41,7 @@ export const MAX_CURSOR_LENGTH = 4_096;
 const MAX_PAGE_SIZE = 100;
 
 const VERSION = 1;
-const IV_BYTES = 12; // GCM's standard nonce; random per cursor (2^-32 collision risk only after ~2^32 cursors per key)
+const IV_BYTES = 12; // GCM's standard nonce, random per cursor: NIST allows 2^32 such encryptions per key
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
