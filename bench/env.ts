@@ -94,6 +94,7 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
           C1_CLIENT_ID: credentials.clientId,
           C1_CLIENT_SECRET: credentials.clientSecret,
           C1_API_URL: sandbox.url,
+          CURSOR_SECRET: 'bench-cursor-secret-not-for-production-use',
           // Every scenario is one caller (one address) driving cold ids at full speed: the per-caller
           // budget would cut it at 50/s, and the run would measure refusals, not the gateway.
           ...ONE_CALLER_UNBOUNDED,

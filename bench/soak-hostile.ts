@@ -63,7 +63,13 @@ async function main(): Promise<number> {
   const loadBefore = loadavg()[0] ?? 0;
   // Production mode, default settings: only what production needs (credentials, the C1 origin) is set.
   const { clientId, clientSecret } = sandbox.credentials;
-  const env = { NODE_ENV: 'production', C1_CLIENT_ID: clientId, C1_CLIENT_SECRET: clientSecret, C1_API_URL: sandbox.url };
+  const env = {
+    NODE_ENV: 'production',
+    C1_CLIENT_ID: clientId,
+    C1_CLIENT_SECRET: clientSecret,
+    C1_API_URL: sandbox.url,
+    CURSOR_SECRET: 'bench-cursor-secret-not-for-production-use',
+  };
   const gateway = await startGatewayProcess(env, NODE_ARGS, 'dist');
   const warm = sandbox.clients.filter((c) => c.deletedAt === null).slice(0, WORKING_SET).map((c) => c.id ?? '');
   const shapes = [

@@ -39,6 +39,9 @@ const list = z
       .filter((s) => s !== ''),
   );
 
+/** @default 32 — shortest CURSOR_SECRET accepted, in characters: 32 random ones hold well over 128 bits. */
+export const MIN_CURSOR_SECRET_LENGTH = 32;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -115,6 +118,9 @@ const envSchema = z.object({
   OPS_ENDPOINTS_REQUIRE_AUTH: bool(false),
   METRICS_ENABLED: bool(true),
 
+  // Relay cursors: the key every replica derives the same way (graphql/cursor-key.ts)
+  CURSOR_SECRET: optionalString.refine((v) => v === undefined || v.length >= MIN_CURSOR_SECRET_LENGTH, `must be at least ${MIN_CURSOR_SECRET_LENGTH} characters`),
+
   // Shared cache
   REDIS_URL: url,
   REDIS_KEY_PREFIX: z.string().default('c1gw'),
@@ -158,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const { credentials, c1 } = pickCredentials(e, problems);
   checkCallerAuth(e, problems);
+  checkCursorSecret(e, problems);
   const file = e.PERSISTED_OPERATIONS_FILE;
   const persistedOperations = file === undefined ? undefined : readPersistedOperations(file, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -181,6 +188,19 @@ function readPersistedOperations(path: string, problems: string[]): ReadonlyMap<
     if (!(error instanceof PersistedOperationsError)) throw error;
     problems.push(error.message);
     return undefined;
+  }
+}
+
+/**
+ * In production the cursor key must come from configuration. The issue asks for it where more than
+ * one replica runs, but the gateway cannot know that: an autoscaler adds replicas without telling
+ * it, and a rolling deploy runs old and new side by side. Without a shared key every replica (and
+ * every restart) would refuse the others' cursors as BAD_USER_INPUT: an intermittent, confusing
+ * failure. One more secret at deploy time is the cheaper price, so production requires it outright.
+ */
+function checkCursorSecret(e: Env, problems: string[]): void {
+  if (e.NODE_ENV === 'production' && e.CURSOR_SECRET === undefined) {
+    problems.push('CURSOR_SECRET: required in production, the same on every replica (e.g. `openssl rand -base64 48`)');
   }
 }
 

@@ -254,7 +254,7 @@ describe('sandbox personal-client API', () => {
     await fetch(`${url}/health`).then((r) => r.json());
     expect(sandbox.stats).toEqual({
       tokenRequests: 2, tokenSuccesses: 1, tokenFailures: 1, apiGets: 3, apiGetsByStatus: { 200: 2, 404: 1 },
-      inFlightGets: 0, maxInFlightGets: 1, otherRequests: 1,
+      inFlightGets: 0, maxInFlightGets: 1, apiPages: 0, otherRequests: 1,
     });
     expect(sandbox.requests.map((r) => r.status)).toEqual([200, 400, 200, 200, 404, 200]);
     sandbox.resetStats();

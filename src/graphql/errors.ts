@@ -7,8 +7,9 @@ function toGraphQLError(error: GatewayError, original?: GraphQLError): GraphQLEr
 
 /** The caller's own budget says when to come back, in whole seconds like HTTP's `Retry-After`. */
 function extensionsOf(error: GatewayError): Record<string, unknown> {
-  if (error.code !== 'RATE_LIMITED') return { code: error.code };
-  return { code: error.code, retryAfter: Math.max(1, Math.ceil((error.retryAfterMs ?? 1_000) / 1_000)) };
+  const base = error.reason === undefined ? { code: error.code } : { code: error.code, reason: error.reason };
+  if (error.code !== 'RATE_LIMITED') return base;
+  return { ...base, retryAfter: Math.max(1, Math.ceil((error.retryAfterMs ?? 1_000) / 1_000)) };
 }
 
 /**

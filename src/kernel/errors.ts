@@ -38,6 +38,11 @@ export interface GatewayErrorOptions {
    * means for retries, the breaker and stale-if-error is read there, never decided by its holder.
    */
   outcome?: string;
+  /**
+   * A stable, finer reason within `code` that clients may branch on (e.g. `INVALID_CURSOR` for a
+   * BAD_USER_INPUT): the edge exposes it as `extensions.reason`, so it must never hold input.
+   */
+  reason?: string;
 }
 
 const BRAND = Symbol.for('c1-gateway.GatewayError');
@@ -49,6 +54,7 @@ export class GatewayError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly origin: ErrorOrigin;
   readonly outcome: string | undefined;
+  readonly reason: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -59,6 +65,7 @@ export class GatewayError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.origin = options.origin ?? (code.startsWith('UPSTREAM_') ? 'upstream' : 'gateway');
     this.outcome = options.outcome;
+    this.reason = options.reason;
     Object.defineProperty(this, BRAND, { value: true });
   }
 }

@@ -30,6 +30,7 @@ const REDACT_PATHS = [
   '*.C1_CLIENT_SECRET',
   '*.C1_ACCESS_TOKEN',
   '*.ROUTER_SECRET',
+  '*.CURSOR_SECRET',
 ];
 
 export interface LoggerOptions {

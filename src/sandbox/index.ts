@@ -2,11 +2,13 @@
 export { createSandbox } from './server.js';
 export type { Sandbox, SandboxOptions } from './server.js';
 export type { SandboxStats, RecordedRequest } from './stats.js';
+export { LIST_PATH, PAGE_SIZE, SEARCH_PATH } from './pages.js';
 export { credentialFromSecret, mintCredential } from './credentials.js';
 export type { ClientCredential, RegisteredCredential } from './credentials.js';
 export {
   seedClients,
   SEED_USER_IDS,
+  ADMIN_USER_ID,
   SEED_ROLE_IDS,
   SAMPLE_CLIENT_ID,
   EXPIRED_CLIENT_ID,

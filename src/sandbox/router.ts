@@ -6,6 +6,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { handleHealth, handlePersonalClientGet, HEALTH_PATH, personalClientSegment } from './api.js';
 import type { ApiContext } from './api.js';
 import { sendJson } from './http.js';
+import { handleList, handleSearch, LIST_PATH, SEARCH_PATH } from './pages.js';
 import { recordApiStatus } from './stats.js';
 import type { RequestLog, SandboxStats } from './stats.js';
 import { handleTokenRequest, TOKEN_PATH } from './token-endpoint.js';
@@ -16,6 +17,12 @@ export interface RouterDeps {
   readonly api: ApiContext;
   readonly stats: SandboxStats;
   readonly log: RequestLog;
+}
+
+function pageRoute(method: string | undefined, pathname: string) {
+  if (method === 'GET' && pathname === LIST_PATH) return handleList;
+  if (method === 'POST' && pathname === SEARCH_PATH) return handleSearch;
+  return undefined;
 }
 
 /** Resolves the decoded id of a personal-client GET, for the log. */
@@ -39,6 +46,12 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: RouterDeps
       stats.inFlightGets--;
       if (res.headersSent) recordApiStatus(stats, res.statusCode); // not when cut off by close()
     }
+  }
+  const page = pageRoute(req.method, pathname);
+  if (page !== undefined) {
+    stats.apiPages++;
+    await page(req, res, deps.api);
+    return undefined;
   }
   stats.otherRequests++;
   if (req.method === 'GET' && pathname === HEALTH_PATH) handleHealth(res);

@@ -69,42 +69,57 @@ export const SEED_ROLE_IDS: readonly string[] = (() => {
   return Array.from({ length: 5 }, () => ksuid(rand));
 })();
 
-/** Number of seeded clients. */
-export const SEED_SIZE = 64;
+/** Clients spread over every seed user, in turn; their ids and values never change. */
+const SPREAD_SIZE = 64;
+/**
+ * Clients added for `ADMIN_USER_ID` alone (from their own PRNG, so the spread ones stay as they
+ * were), making one owner's list longer than C1's default page of 25: 8 + 22 = 30.
+ */
+const ADMIN_EXTRA_SIZE = 22;
+
+/** The user whose personal client the sandbox's admin credential is: List shows the admin these. */
+export const ADMIN_USER_ID: string = SEED_USER_IDS[0] ?? '';
+
+/** One client; `i` (its place in the seed) picks the name, and whether it is deleted or expired. */
+function seedClient(rand: () => number, i: number, userId: string, host: string): PersonalClient {
+  const createdMs = BASE_MS + Math.floor(rand() * 400 * DAY_MS);
+  const updatedMs = createdMs + Math.floor(rand() * 30 * DAY_MS);
+  // Every 7th is deleted and every 5th expired (2024-2025); the rest expire in the 2030s or never.
+  const deleted = i % 7 === 3;
+  const expiresMs = i % 5 === 2 ? updatedMs + Math.floor(rand() * 60 * DAY_MS) + DAY_MS : undefined;
+  const neverExpires = rand() < 0.3;
+  const cidrRoll = rand();
+  const roleRoll = rand();
+  const neverUsed = rand() < 0.2;
+  return {
+    id: ksuid(rand),
+    clientId: `${pickFrom(rand, SLUGS)}-${String(Math.floor(rand() * 100_000)).padStart(5, '0')}@${host}/pcc`,
+    displayName: NAMES[i % NAMES.length] ?? null,
+    userId,
+    allowSourceCidr:
+      cidrRoll < 0.25 ? null : cidrRoll < 0.45 ? [] : [pickFrom(rand, CIDRS), ...(cidrRoll > 0.8 ? [pickFrom(rand, CIDRS)] : [])],
+    scopedRoles: roleRoll < 0.3 ? null : roleRoll < 0.4 ? [] : [pickFrom(rand, SEED_ROLE_IDS)],
+    createdAt: timestamp(rand, createdMs),
+    updatedAt: timestamp(rand, updatedMs),
+    deletedAt: deleted ? timestamp(rand, updatedMs + DAY_MS) : null,
+    expiresTime:
+      expiresMs !== undefined
+        ? timestamp(rand, expiresMs)
+        : neverExpires
+          ? null
+          : timestamp(rand, Date.UTC(2031, 0, 1) + Math.floor(rand() * 900 * DAY_MS)),
+    lastUsedAt: neverUsed || deleted ? null : timestamp(rand, updatedMs + Math.floor(rand() * 5 * DAY_MS)),
+  };
+}
 
 /** Builds the seed; only the host inside `clientId` varies, every other value is fixed. */
 export function seedClients(host = 'localhost'): PersonalClient[] {
-  const rand = prng(0xc0ffee);
-  return Array.from({ length: SEED_SIZE }, (_, i): PersonalClient => {
-    const createdMs = BASE_MS + Math.floor(rand() * 400 * DAY_MS);
-    const updatedMs = createdMs + Math.floor(rand() * 30 * DAY_MS);
-    // Every 7th is deleted and every 5th expired (2024-2025); the rest expire in the 2030s or never.
-    const deleted = i % 7 === 3;
-    const expiresMs = i % 5 === 2 ? updatedMs + Math.floor(rand() * 60 * DAY_MS) + DAY_MS : undefined;
-    const neverExpires = rand() < 0.3;
-    const cidrRoll = rand();
-    const roleRoll = rand();
-    const neverUsed = rand() < 0.2;
-    return {
-      id: ksuid(rand),
-      clientId: `${pickFrom(rand, SLUGS)}-${String(Math.floor(rand() * 100_000)).padStart(5, '0')}@${host}/pcc`,
-      displayName: NAMES[i % NAMES.length] ?? null,
-      userId: SEED_USER_IDS[i % SEED_USER_IDS.length] ?? null,
-      allowSourceCidr:
-        cidrRoll < 0.25 ? null : cidrRoll < 0.45 ? [] : [pickFrom(rand, CIDRS), ...(cidrRoll > 0.8 ? [pickFrom(rand, CIDRS)] : [])],
-      scopedRoles: roleRoll < 0.3 ? null : roleRoll < 0.4 ? [] : [pickFrom(rand, SEED_ROLE_IDS)],
-      createdAt: timestamp(rand, createdMs),
-      updatedAt: timestamp(rand, updatedMs),
-      deletedAt: deleted ? timestamp(rand, updatedMs + DAY_MS) : null,
-      expiresTime:
-        expiresMs !== undefined
-          ? timestamp(rand, expiresMs)
-          : neverExpires
-            ? null
-            : timestamp(rand, Date.UTC(2031, 0, 1) + Math.floor(rand() * 900 * DAY_MS)),
-      lastUsedAt: neverUsed || deleted ? null : timestamp(rand, updatedMs + Math.floor(rand() * 5 * DAY_MS)),
-    };
-  });
+  const spread = prng(0xc0ffee);
+  const extra = prng(0xad0115);
+  return [
+    ...Array.from({ length: SPREAD_SIZE }, (_, i) => seedClient(spread, i, SEED_USER_IDS[i % SEED_USER_IDS.length] ?? '', host)),
+    ...Array.from({ length: ADMIN_EXTRA_SIZE }, (_, j) => seedClient(extra, SPREAD_SIZE + j, ADMIN_USER_ID, host)),
+  ];
 }
 
 const SEED = seedClients();

@@ -12,7 +12,7 @@ import type { ApiContext } from './api.js';
 import { clientIdHost, credentialFromSecret, mintCredential } from './credentials.js';
 import type { ClientCredential } from './credentials.js';
 import { createRouter } from './router.js';
-import { NULL_CLIENT_ID, seedClients } from './seed.js';
+import { ADMIN_USER_ID, NULL_CLIENT_ID, seedClients } from './seed.js';
 import { createStats, RequestLog, resetStats } from './stats.js';
 import type { RecordedRequest, SandboxStats } from './stats.js';
 import { DEFAULT_TOKEN_TTL_SECONDS } from './token-endpoint.js';
@@ -42,7 +42,7 @@ export interface Sandbox {
   close(): Promise<void>;
   /** The base URL; throws before `listen()` has resolved. */
   readonly url: string;
-  /** The admin credential: it sees every client. */
+  /** The admin credential: it sees every client, and List shows it `ADMIN_USER_ID`'s own. */
   readonly credentials: ClientCredential;
   /** Mints a credential that sees only the clients owned by `userId`. */
   registerUser(userId: string): ClientCredential;
@@ -104,6 +104,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const apiCtx: ApiContext = {
     tokens,
     findClient: (id) => clients.get(id) ?? (id === NULL_CLIENT_ID ? null : undefined),
+    allClients: () => [...clients.values()],
+    adminUserId: ADMIN_USER_ID,
     latencyMs: () => latency,
     closing: closing.signal,
   };

@@ -12,6 +12,8 @@ export interface SandboxStats {
   /** Personal-client GETs being answered right now (includes artificial latency). */
   inFlightGets: number;
   maxInFlightGets: number;
+  /** Every List (`GET /api/v1/iam/personal_clients`) and Search (`POST /api/v1/search/…`) page request. */
+  apiPages: number;
   /** Everything else: health checks and requests to unknown routes (e.g. an unencoded `/` in an id). */
   otherRequests: number;
 }
@@ -38,6 +40,7 @@ export function createStats(): SandboxStats {
     apiGetsByStatus: {},
     inFlightGets: 0,
     maxInFlightGets: 0,
+    apiPages: 0,
     otherRequests: 0,
   };
 }

@@ -28,6 +28,12 @@ const personalClientSchema = z.object({
   lastUsedAt: nullableDate,
 });
 
+/** Names where the body went wrong, never what it held (it may be anything C1, or a proxy, sent). */
+function unexpectedShape(error: z.ZodError): Error {
+  const where = error.issues[0]?.path.join('.') || 'body';
+  return outcomeError('unexpected', `C1 answered with an unexpected shape (at ${where})`);
+}
+
 const getResponseSchema = z.object({ client: personalClientSchema.nullish() });
 
 /**
@@ -36,11 +42,33 @@ const getResponseSchema = z.object({ client: personalClientSchema.nullish() });
  */
 export function decodeGetResponse(body: unknown, requestedId: string): PersonalClient | null {
   const parsed = getResponseSchema.safeParse(body);
-  if (!parsed.success) {
-    const where = parsed.error.issues[0]?.path.join('.') || 'body';
-    throw outcomeError('unexpected', `C1 answered with an unexpected shape (at ${where})`);
-  }
+  if (!parsed.success) throw unexpectedShape(parsed.error);
   const client = parsed.data.client;
   if (client == null) return null;
   return client.id === null ? { ...client, id: requestedId } : client;
+}
+
+/** One page of List or Search: the clients, and the token of the next page ('' on the last). */
+export interface PersonalClientPage {
+  items: PersonalClient[];
+  nextPageToken: string;
+}
+
+// C1 emits an empty list as [] (or, like any unset field, may leave it out or null).
+const pageResponseSchema = z.object({
+  list: z.array(personalClientSchema).nullish(),
+  nextPageToken: z.string().nullish(),
+});
+
+/**
+ * Decodes a List or Search response. Unlike a GET's client, an item without an id has no id to
+ * fall back on: it could be neither linked nor fetched again, so the whole page is refused.
+ */
+export function decodePageResponse(body: unknown): PersonalClientPage {
+  const parsed = pageResponseSchema.safeParse(body);
+  if (!parsed.success) throw unexpectedShape(parsed.error);
+  const items = parsed.data.list ?? [];
+  const index = items.findIndex((client) => client.id === null || client.id === '');
+  if (index !== -1) throw outcomeError('unexpected', `C1 answered with a client without an id (at list.${index})`);
+  return { items, nextPageToken: parsed.data.nextPageToken ?? '' };
 }

@@ -1,108 +1,79 @@
-import type { Dispatcher } from 'undici';
-import type { TokenSource } from '../kernel/token-source.js';
-import { systemClock, type Clock } from '../kernel/clock.js';
-import { isGatewayError } from '../kernel/errors.js';
 import type { PersonalClient } from '../domain/personal-client.js';
-import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
-import { decodeGetResponse } from './decode.js';
-import { toUpstreamError } from '../resilience/network-error.js';
-import { headerValue, readJsonBody } from '../resilience/read-body.js';
-import { errorForStatus } from '../resilience/status.js';
+import { createC1Send, type C1RequestOptions, type UpstreamCall } from './c1-request.js';
+import { decodeGetResponse, decodePageResponse, type PersonalClientPage } from './decode.js';
 
-/** What one upstream call needs from the GraphQL request that caused it. */
-export interface UpstreamCall {
-  tokens: TokenSource;
-  /** Aborts when the GraphQL request's deadline passes. */
-  signal?: AbortSignal;
-  requestId?: string;
-  /** Milliseconds left before that deadline, so a retry never waits past it. */
-  remainingMs?: () => number;
+export type { UpstreamCall } from './c1-request.js';
+export type { AttemptPolicy } from '../resilience/attempt-policy.js';
+export type { PersonalClientPage } from './decode.js';
+
+export type PersonalClientsApiOptions = C1RequestOptions;
+
+/** One page of List: C1's `nextPageToken` from the previous page, '' for the first. */
+export interface PageRequest {
+  /** Clamped to C1's bounds (see `c1PageSize`) before it is sent. */
+  pageSize: number;
+  pageToken: string;
 }
 
-export type { AttemptPolicy } from '../resilience/attempt-policy.js';
-
-export interface PersonalClientsApiOptions {
-  /** Origin (and optional path prefix) of the C1 API, e.g. `https://acme.conductor.one`. */
-  baseUrl: string;
-  dispatcher: Dispatcher;
-  /** Largest response body, in bytes; larger ones are refused as UPSTREAM_BAD_RESPONSE (UPSTREAM_MAX_BODY_BYTES). */
-  maxBodyBytes: number;
-  policy?: AttemptPolicy;
-  clock?: Clock;
-  /** Called once per HTTP attempt with its status (0 for network failures) and duration. */
-  onAttempt?: (status: number, durationMs: number) => void;
+/** One page of Search: the filter must be the same on every page of one listing. */
+export interface SearchRequest extends PageRequest {
+  /** '' for no text filter. */
+  query: string;
+  /** Owners to keep; empty for every owner the token may see. */
+  userIds: readonly string[];
 }
 
 export interface PersonalClientsApi {
   /** The client, or null when C1 says it does not exist (404 or `{"client": null}`). */
   get(id: string, call: UpstreamCall): Promise<PersonalClient | null>;
+  /** One page of the calling principal's own clients (C1 List). */
+  list(page: PageRequest, call: UpstreamCall): Promise<PersonalClientPage>;
+  /** One page of clients across users, within what the token may see (C1 Search). */
+  search(request: SearchRequest, call: UpstreamCall): Promise<PersonalClientPage>;
 }
 
+/** Route templates, for metric labels: never a concrete path. */
 export const PERSONAL_CLIENTS_ROUTE = '/api/v1/iam/personal_clients/{id}';
+export const PERSONAL_CLIENTS_LIST_ROUTE = '/api/v1/iam/personal_clients';
+export const PERSONAL_CLIENTS_SEARCH_ROUTE = '/api/v1/search/iam/personal_clients';
+
+/**
+ * C1 clamps a page size to this range itself; asking only within it keeps the page length the
+ * gateway expects equal to what C1 sends, which a cursor's offset into the page relies on.
+ */
+export const C1_PAGE_SIZE = { min: 10, max: 100 } as const;
+
+/** The page size actually asked of C1 for `requested` items (a non-number asks for the minimum). */
+export function c1PageSize(requested: number): number {
+  return Math.min(C1_PAGE_SIZE.max, Math.max(C1_PAGE_SIZE.min, Math.trunc(requested) || C1_PAGE_SIZE.min));
+}
 
 export function createPersonalClientsApi(options: PersonalClientsApiOptions): PersonalClientsApi {
-  const base = new URL(options.baseUrl);
-  const origin = base.origin;
-  const prefix = base.pathname.replace(/\/+$/, '');
-  const maxBodyBytes = options.maxBodyBytes;
-  const clock = options.clock ?? systemClock;
-  const policy: AttemptPolicy = options.policy ?? runOnce;
-
-  async function attemptOnce(id: string, token: string, call: UpstreamCall): Promise<PersonalClient | null> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${token}`,
-      accept: 'application/json',
-      'user-agent': 'c1-gateway',
-    };
-    if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
-    const started = clock();
-    let status = 0;
-    try {
-      const response = await options.dispatcher.request({
-        origin,
-        path: `${prefix}/api/v1/iam/personal_clients/${encodePathSegment(id)}`,
-        method: 'GET',
-        headers,
-        signal: call.signal ?? null,
-      });
-      status = response.statusCode;
-      if (status === 404) {
-        await response.body.dump();
-        return null;
-      }
-      if (status !== 200) {
-        await response.body.dump();
-        throw errorForStatus(status, headerValue(response.headers['retry-after']), clock());
-      }
-      return decodeGetResponse(await readJsonBody(response, maxBodyBytes), id);
-    } catch (error) {
-      throw toUpstreamError(error, call.signal);
-    } finally {
-      options.onAttempt?.(status, clock() - started);
-    }
-  }
-
+  const send = createC1Send(options);
   return {
-    async get(id, call) {
-      const token = await tokenFor(call);
-      try {
-        return await policy(() => attemptOnce(id, token, call), call.signal, call);
-      } catch (error) {
-        if (!isGatewayError(error) || error.status !== 401) throw error;
-        // The token may have been revoked or expired early: one fresh token, one more try.
-        call.tokens.invalidate(token);
-        const fresh = await tokenFor(call);
-        return policy(() => attemptOnce(id, fresh, call), call.signal, call);
-      }
+    get: (id, call) =>
+      send(
+        {
+          method: 'GET',
+          path: `/api/v1/iam/personal_clients/${encodePathSegment(id)}`,
+          route: PERSONAL_CLIENTS_ROUTE,
+          notFound: () => null,
+          decode: (body) => decodeGetResponse(body, id),
+        },
+        call,
+      ),
+    list({ pageSize, pageToken }, call) {
+      const query = new URLSearchParams({ page_size: String(c1PageSize(pageSize)) });
+      if (pageToken !== '') query.set('page_token', pageToken);
+      const path = `${PERSONAL_CLIENTS_LIST_ROUTE}?${query.toString()}`;
+      return send({ method: 'GET', path, route: PERSONAL_CLIENTS_LIST_ROUTE, decode: decodePageResponse }, call);
+    },
+    search({ pageSize, pageToken, query, userIds }, call) {
+      const body = JSON.stringify({ pageSize: c1PageSize(pageSize), pageToken, query, users: userIds.map((id) => ({ id })) });
+      const route = PERSONAL_CLIENTS_SEARCH_ROUTE;
+      return send({ method: 'POST', path: route, route, body, decode: decodePageResponse }, call);
     },
   };
-}
-
-/** A waiter whose deadline passes gets a typed UPSTREAM_TIMEOUT, not the signal's bare DOMException. */
-function tokenFor(call: UpstreamCall): Promise<string> {
-  return call.tokens.getToken(call.signal).catch((error: unknown) => {
-    throw toUpstreamError(error, call.signal);
-  });
 }
 
 /**

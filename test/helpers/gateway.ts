@@ -31,6 +31,9 @@ export interface GatewayOptions {
   deps?: Partial<Omit<AppDeps, 'config'>>;
 }
 
+/** A CURSOR_SECRET for tests: long enough, and obviously not a real one. */
+export const TEST_CURSOR_SECRET = 'test-cursor-secret-not-for-production-use';
+
 const CALM_EVENT_LOOP = { busy: () => false, close: () => undefined };
 
 /** A real sandbox and a real gateway, both on port 0, wired through the real token flow. */
@@ -44,6 +47,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     C1_CLIENT_ID: sandbox.credentials.clientId,
     C1_CLIENT_SECRET: sandbox.credentials.clientSecret,
     C1_API_URL: sandbox.url,
+    // Production requires it; one fixed value keeps tests that switch NODE_ENV starting.
+    CURSOR_SECRET: TEST_CURSOR_SECRET,
     ...options.env,
   });
   const app = createApp({

@@ -63,6 +63,7 @@ describe('production start path: node dist/main.js', () => {
         C1_CLIENT_ID: sandbox.credentials.clientId,
         C1_CLIENT_SECRET: sandbox.credentials.clientSecret,
         C1_API_URL: sandbox.url,
+        CURSOR_SECRET: 'test-cursor-secret-not-for-production-use',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

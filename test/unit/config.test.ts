@@ -38,7 +38,7 @@ describe('loadConfig', () => {
   });
 
   it('turns GraphiQL and introspection off by default in production, unless asked', () => {
-    const prod = { NODE_ENV: 'production', C1_ACCESS_TOKEN: 't', C1_API_URL: 'https://x.example' };
+    const prod = { NODE_ENV: 'production', C1_ACCESS_TOKEN: 't', C1_API_URL: 'https://x.example', CURSOR_SECRET: 'x'.repeat(32) };
     expect(loadConfig(prod)).toMatchObject({ GRAPHIQL: false, INTROSPECTION: false });
     expect(loadConfig({ ...prod, GRAPHIQL: 'true' }).GRAPHIQL).toBe(true);
   });
