@@ -25,7 +25,7 @@ import { createReadiness, type Readiness } from './ops/readiness.js';
 import { useReadinessEndpoint } from './ops/readiness-endpoint.js';
 import type { AttemptPolicy } from './resilience/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
-import { createPersonalClientsApi, PERSONAL_CLIENTS_ROUTE } from './upstream/personal-clients-api.js';
+import { createPersonalClientsApi } from './upstream/personal-clients-api.js';
 import { createResilience } from './resilience/resilience.js';
 import type { EventLoopLoad } from './security/event-loop-load.js';
 import { createSecurity, pinToOrigin } from './security/index.js';
@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps): App {
     maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
     policy: c1Policy(c1.apiBaseUrl),
     clock,
-    onAttempt: (status, ms) => observer.upstreamAttempt(PERSONAL_CLIENTS_ROUTE, status, ms),
+    onAttempt: (status, ms, route) => observer.upstreamAttempt(route, status, ms),
   });
   const redisLayer = createRedisLayer(config, { observer, logger, clock });
   // In process, then Redis (when REDIS_URL is set), then one fetch per key: one lifetime policy for both tiers.
