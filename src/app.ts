@@ -4,6 +4,7 @@ import { createStaticTokenSource } from './auth/static-token-source.js';
 import { createClientCredentialsTokenSource } from './auth/token-manager.js';
 import { createUpstreamBudget } from './budget/index.js';
 import { TieredCache } from './cache/tiered-cache.js';
+import { useCacheControl } from './graphql/cache-control.js';
 import { createRedisLayer } from './cache/redis-layer.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import { ConfigError, type C1Upstream, type Config } from './config.js';
@@ -157,6 +158,7 @@ export function createApp(deps: AppDeps): App {
         },
       }),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
+      useCacheControl({ scope: config.C1_AUTH_MODE === 'forward' ? 'private' : 'public', endpoint: '/graphql' }),
       ...security.executionPlugins,
     ],
   });

@@ -62,7 +62,7 @@ function credentialFor(request: Request, serviceTokens: TokenSource | undefined)
  * answers never need them.
  */
 class RequestLoad implements LoadContext {
-  readonly stats = { upstreamCalls: 0, cacheHits: 0, staleServed: 0 };
+  readonly stats = { upstreamCalls: 0, cacheHits: 0, staleServed: 0, freshMs: Number.POSITIVE_INFINITY };
   readonly #startedAt = performance.now();
   #signal: AbortSignal | undefined;
   #caller: string | undefined;

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Served } from '../cache/entry.js';
 import type { Observer } from '../kernel/observer.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import type { LoadContext, LoadResult, PersonalClientSource } from './personal-client-source.js';
@@ -47,7 +48,8 @@ export function createLoaders(source: PersonalClientSource, ctx: LoadContext, op
     // DataLoader's own schedule: after the promise jobs of this tick, before any I/O.
     void Promise.resolve().then(() => process.nextTick(dispatch));
   };
-  const hit = (id: string, value: Loaded): Loaded => {
+  const hit = (id: string, { value, freshMs }: Served<PersonalClient>): Loaded => {
+    if (freshMs < ctx.stats.freshMs) ctx.stats.freshMs = freshMs;
     if (hits === undefined) {
       hits = new Set();
       queueMicrotask(endTick);
@@ -67,13 +69,13 @@ export function createLoaders(source: PersonalClientSource, ctx: LoadContext, op
   return {
     personalClientById(id) {
       const served = source.peek(id, ctx);
-      return served === undefined ? load(id) : hit(id, served.value);
+      return served === undefined ? load(id) : hit(id, served);
     },
     personalClientsByIds(ids) {
       let pending = false;
       const values = ids.map((id): Loaded | Promise<LoadResult> => {
         const served = source.peek(id, ctx);
-        if (served !== undefined) return hit(id, served.value);
+        if (served !== undefined) return hit(id, served);
         pending = true;
         return load(id).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       });

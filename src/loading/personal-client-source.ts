@@ -14,6 +14,8 @@ export interface RequestStats {
   upstreamCalls: number;
   cacheHits: number;
   staleServed: number;
+  /** The least remaining freshness (ms) of the values served so far; Infinity before the first. */
+  freshMs: number;
 }
 
 export interface LoadContext extends UpstreamCall {
@@ -61,6 +63,7 @@ export class PersonalClientSource {
     return loaded.map((result, i) => {
       if (!(result instanceof Error)) {
         if (result.from === 'shared') ctx.stats.cacheHits += 1;
+        if (result.freshMs < ctx.stats.freshMs) ctx.stats.freshMs = result.freshMs;
         return result.value;
       }
       if (result === refusals?.get(ids[i]!)) this.#deps.observer.budgetRefused();

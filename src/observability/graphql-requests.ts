@@ -126,11 +126,12 @@ function summarize(p: Pending, requestId: string, status: number): GraphQLReques
       upstreamCalls: sum(p.stats, 'upstreamCalls'),
       cacheHits: sum(p.stats, 'cacheHits'),
       staleServed: sum(p.stats, 'staleServed'),
+      freshMs: Math.min(...p.stats.map((s) => s.freshMs)),
     },
   };
 }
 
-function sum(stats: RequestStats[], key: keyof RequestStats): number {
+function sum(stats: RequestStats[], key: 'upstreamCalls' | 'cacheHits' | 'staleServed'): number {
   return stats.reduce((total, s) => total + s[key], 0);
 }
 

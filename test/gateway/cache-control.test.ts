@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSandbox, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+
+const BY_ID = 'query($id: ID!) { personalClient(id: $id) { id } }';
+const TWO = 'query($a: ID!, $b: ID!) { a: personalClient(id: $a) { id } b: personalClient(id: $b) { id } }';
+
+describe('Cache-Control for the caches above the gateway', () => {
+  let gw: TestGateway;
+  let now: number;
+  afterEach(() => gw.close());
+
+  /** A gateway on a clock the test moves (from real time: the sandbox checks assertions against it). */
+  async function start(env: Record<string, string> = {}) {
+    now = Date.now();
+    gw = await startGateway({ env, deps: { clock: () => now } });
+    return gw;
+  }
+
+  async function cacheControl(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    const response = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    await response.arrayBuffer();
+    return { cacheControl: response.headers.get('cache-control'), vary: response.headers.get('vary') };
+  }
+
+  it('gives max-age as the freshness left, counting down as the entry ages', async () => {
+    await start();
+    expect((await cacheControl(BY_ID, { id: SAMPLE_CLIENT_ID })).cacheControl).toBe('public, max-age=30');
+    now += 12_000;
+    expect((await cacheControl(BY_ID, { id: SAMPLE_CLIENT_ID })).cacheControl).toBe('public, max-age=18');
+    expect(gw.sandbox.stats.apiGets).toBe(1);
+  });
+
+  it('gives an answer mixing an older and a newer entry the lesser max-age', async () => {
+    await start();
+    const [older, newer] = gw.sandbox.clients.map((c) => c.id as string);
+    await cacheControl(BY_ID, { id: older });
+    now += 10_000;
+    expect((await cacheControl(TWO, { a: older, b: newer })).cacheControl).toBe('public, max-age=20');
+  });
+
+  it('counts "not found" with its own, shorter lifetime', async () => {
+    await start();
+    expect((await cacheControl(TWO, { a: SAMPLE_CLIENT_ID, b: 'no-such-client' })).cacheControl).toBe('public, max-age=5');
+  });
+
+  it('says no-store when any field errored', async () => {
+    await start();
+    expect((await cacheControl(TWO, { a: SAMPLE_CLIENT_ID, b: 'bad id\u0007' })).cacheControl).toBe('no-store');
+  });
+
+  it('says no-store when a value was served stale because C1 failed', async () => {
+    await start({ UPSTREAM_RETRIES: '0' });
+    await cacheControl(BY_ID, { id: SAMPLE_CLIENT_ID });
+    now += 31_000;
+    await gw.sandbox.close(); // C1 unreachable: the expired entry is served instead of an error
+    const response = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: BY_ID, variables: { id: SAMPLE_CLIENT_ID } }),
+    });
+    expect(((await response.json()) as { data: unknown }).data).toEqual({ personalClient: { id: SAMPLE_CLIENT_ID } });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('says no-store for introspection and for answers that used no value', async () => {
+    await start();
+    expect((await cacheControl('{ __schema { queryType { name } } }')).cacheControl).toBe('no-store');
+    expect((await cacheControl('{ __typename }')).cacheControl).toBe('no-store');
+    expect((await cacheControl('{ _service { sdl } }')).cacheControl).toBe('no-store');
+  });
+
+  it('says no-store on a refusal', async () => {
+    await start({ CALLER_UPSTREAM_RATE: '1', CALLER_UPSTREAM_BURST: '1' });
+    const [a, b] = gw.sandbox.clients.map((c) => c.id as string);
+    expect((await cacheControl(TWO, { a, b })).cacheControl).toBe('no-store');
+  });
+
+  it('marks forward-mode answers private, varying by Authorization', async () => {
+    const sandbox = createSandbox();
+    await sandbox.listen(0);
+    const target = sandbox.clients.find((c) => c.userId !== null && c.deletedAt === null);
+    const token = sandbox.issueToken(sandbox.registerUser(target?.userId ?? '').clientId);
+    gw = await startGateway({ sandbox, env: { C1_AUTH_MODE: 'forward' } });
+    try {
+      const answer = await cacheControl(BY_ID, { id: target?.id }, { authorization: `Bearer ${token}` });
+      expect(answer.cacheControl).toBe('private, max-age=30');
+      expect(answer.vary).toMatch(/Authorization/);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
