@@ -6,8 +6,8 @@ import { createClientCredentialsTokenSource } from '../../src/auth/token-manager
 import type { ClientCredentialsOptions } from '../../src/auth/token-manager.js';
 import type { TokenSource } from '../../src/kernel/token-source.js';
 import { GatewayError } from '../../src/kernel/errors.js';
-import { startScriptedServer } from '../helpers/scripted-server.js';
-import type { ScriptedHandler, ScriptedResponse, ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream } from '../helpers/fake-upstream.js';
+import type { Handler, Reply, FakeUpstream } from '../helpers/fake-upstream.js';
 import { makeTestKey } from './keys.js';
 
 const CLIENT_ID = 'strange-hydra-68836@acme.conductor.one/pcc';
@@ -16,7 +16,7 @@ const START = 1_700_000_000_000;
 const testKey = makeTestKey();
 
 /** Answers request n with token `tok-n`, living `expiresIn` seconds. */
-const issueTokens = (expiresIn: number | 'missing' = 600): ScriptedHandler => (_request, index) => ({
+const issueTokens = (expiresIn: number | 'missing' = 600): Handler => (_request, index) => ({
   body: { access_token: `tok-${index}`, token_type: 'Bearer', ...(expiresIn === 'missing' ? {} : { expires_in: expiresIn }) },
 });
 
@@ -32,7 +32,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<GatewayError> {
   return error as GatewayError;
 }
 
-let server: ScriptedServer;
+let server: FakeUpstream;
 let agent: Agent;
 let now: number;
 let fetches: { outcome: string; expiresAtMs: number | undefined }[];
@@ -69,7 +69,7 @@ beforeEach(async () => {
   now = START;
   fetches = [];
   fetchWaiters = [];
-  server = await startScriptedServer(issueTokens());
+  server = await startFakeUpstream(issueTokens());
   agent = new Agent();
 });
 
@@ -118,7 +118,7 @@ describe('client credentials token request', () => {
     expect(await tokenSource().getToken()).toBe(expected);
   });
 
-  it.each<[string, ScriptedResponse, string, string]>([
+  it.each<[string, Reply, string, string]>([
     ['an empty token', { body: { access_token: '', expires_in: 600 } }, 'UPSTREAM_BAD_RESPONSE', 'has an empty access_token'],
     ['only a prefix', { body: { access_token: 'Bearer ', expires_in: 600 } }, 'UPSTREAM_BAD_RESPONSE', 'has an empty access_token'],
     ['no token', { body: { token_type: 'Bearer' } }, 'UPSTREAM_BAD_RESPONSE', 'has no access_token'],
@@ -142,7 +142,7 @@ describe('client credentials token request', () => {
   });
 
   it('maps an unreachable endpoint to a retryable UPSTREAM_UNAVAILABLE', async () => {
-    const gone = await startScriptedServer(issueTokens());
+    const gone = await startFakeUpstream(issueTokens());
     await gone.close();
     const error = await rejectionOf(tokenSource({ tokenUrl: `${gone.origin}/auth/v1/token` }).getToken());
     expect(error).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
@@ -157,11 +157,11 @@ describe('client credentials token request', () => {
   it('never puts the token, the assertion or the secret in an error', async () => {
     let assertion = '';
     // Each handler records the assertion it was sent, then echoes it (and a token) back.
-    const echo = (status: number, body: string | object): ScriptedHandler => (request) => {
+    const echo = (status: number, body: string | object): Handler => (request) => {
       assertion = new URLSearchParams(request.body).get('client_assertion') ?? '';
       return { status, body: typeof body === 'string' ? body : { ...body, error_description: assertion } };
     };
-    const handlers: ScriptedHandler[] = [
+    const handlers: Handler[] = [
       echo(200, '{"access_token":"sekret-token-value-123", "expires_in": '),
       echo(200, { access_token: 'sekret token-value-123', expires_in: 600 }),
       echo(200, { access_token: 'sekret-token-value-123', expires_in: 'soon' }),

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
 
-/** Asks a running subgraph for its SDL the way `rover` and gateways do: `{ _service { sdl } }`. */
-async function fetchSdl(graphqlUrl: string): Promise<string> {
-  const response = await fetch(graphqlUrl, {
+/** Asks a subgraph for its SDL the way `rover` and gateways do: `{ _service { sdl } }`, POSTed through `send`. */
+async function fetchSdl(name: string, send: (init: RequestInit) => Promise<Response>): Promise<string> {
+  const response = await send({
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ _service { sdl } }' }),
@@ -14,9 +14,12 @@ async function fetchSdl(graphqlUrl: string): Promise<string> {
   const body = (await response.json()) as { data?: { _service: { sdl: string } }; errors?: unknown };
   expect(body.errors).toBeUndefined();
   const sdl = body.data?._service.sdl;
-  if (sdl === undefined) throw new Error(`no SDL from ${graphqlUrl}`);
+  if (sdl === undefined) throw new Error(`no SDL from ${name}`);
   return sdl;
 }
+
+/** Where a router would find us: composition only records it (our subgraph runs in-process here). */
+const C1_SUBGRAPH_URL = 'http://c1-gateway/graphql';
 
 describe('composing our subgraph into a supergraph', () => {
   let gw: TestGateway;
@@ -26,7 +29,10 @@ describe('composing our subgraph into a supergraph', () => {
 
   beforeAll(async () => {
     [gw, users] = await Promise.all([startGateway(), startUsersSubgraph()]);
-    [ourSdl, usersSdl] = await Promise.all([fetchSdl(`${gw.url}/graphql`), fetchSdl(users.url)]);
+    [ourSdl, usersSdl] = await Promise.all([
+      fetchSdl('c1', (init) => gw.fetch('/graphql', init)),
+      fetchSdl('users', (init) => fetch(users.url, init)),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([gw?.close(), users?.close()]);
@@ -45,7 +51,7 @@ describe('composing our subgraph into a supergraph', () => {
 
   it('composes with a users subgraph that owns User into a supergraph without errors or hints', () => {
     const result = composeServices([
-      { name: 'c1', url: `${gw.url}/graphql`, typeDefs: parse(ourSdl) },
+      { name: 'c1', url: C1_SUBGRAPH_URL, typeDefs: parse(ourSdl) },
       { name: 'users', url: users.url, typeDefs: parse(usersSdl) },
     ]);
 

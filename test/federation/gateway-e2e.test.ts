@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_CLIENT_ID, SEED_USER_IDS } from '../../src/sandbox/index.js';
+import { forwardTo, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 import { startRouter, type Router } from './router.js';
 import { emailOf, startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
 
@@ -9,7 +9,8 @@ const OWNERLESS_ID = '2OwnerLessC1ient00000000000';
 
 describe('our subgraph behind a real federation router (@apollo/gateway)', () => {
   let gw: TestGateway;
-  let proxy: RecordingProxy;
+  /** Between the router and our in-process app: records what reached us, with no hooks in either. */
+  let proxy: FakeUpstream;
   let users: UsersSubgraph;
   let router: Router;
   /** 25 references over 8 distinct seeded ids, in a scrambled order with repeats. */
@@ -23,7 +24,7 @@ describe('our subgraph behind a real federation router (@apollo/gateway)', () =>
     const [template] = gw.sandbox.clients;
     if (template === undefined) throw new Error('the sandbox seed is empty');
     gw.sandbox.addClient({ ...template, id: OWNERLESS_ID, userId: null, displayName: 'No owner' });
-    proxy = await startRecordingProxy(gw.url);
+    proxy = await startFakeUpstream(forwardTo(gw.fetch));
     users = await startUsersSubgraph(refs);
     router = await startRouter([
       { name: 'c1', url: `${proxy.origin}/graphql` },

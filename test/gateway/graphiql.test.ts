@@ -5,7 +5,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** GET /graphql as a browser asks for it. */
 async function openInBrowser(gw: TestGateway) {
-  const response = await fetch(`${gw.url}/graphql`, { headers: { accept: 'text/html' } });
+  const response = await gw.fetch('/graphql', { headers: { accept: 'text/html' } });
   return { status: response.status, type: response.headers.get('content-type') ?? '', html: await response.text() };
 }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JIT_AFTER_EXECUTIONS, useHotDocumentJit } from '../../src/graphql/jit.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { FAILING_ID, startBehindFailingUpstream } from '../ops/failing-upstream.js';
+import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
 
 function yogaWithJit(compiled: string[]) {
   return createYoga({
@@ -63,7 +63,7 @@ describe('the gateway once its documents are compiled', () => {
   afterAll(() => gw.close());
 
   const post = async (body: object) => {
-    const response = await fetch(`${gw.url}/graphql`, {
+    const response = await gw.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -107,7 +107,7 @@ describe('the gateway once its documents are compiled', () => {
       const body = JSON.stringify({ query: 'query($id: ID!) { personalClient(id: $id) { id } }', variables: { id: FAILING_ID } });
       const answers: unknown[] = [];
       for (let i = 0; i < JIT_AFTER_EXECUTIONS + 5; i += 1) {
-        const response = await fetch(`${failing.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const response = await failing.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         answers.push(await response.json());
       }
       expect(answers[0]).toMatchObject({

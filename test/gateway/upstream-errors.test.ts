@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedResponse, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type Reply, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const CLIENT = {
   id: 'pc-1',
@@ -18,7 +18,7 @@ const CLIENT = {
   lastUsedAt: null,
 };
 
-const ANSWERS: Record<string, ScriptedResponse> = {
+const ANSWERS: Record<string, Reply> = {
   ok: { body: { client: CLIENT } },
   'not-found-404': { status: 404, body: { code: 5, message: 'not found' } },
   'not-found-null': { body: { client: null } },
@@ -34,10 +34,10 @@ const ANSWERS: Record<string, ScriptedResponse> = {
 };
 
 describe('each upstream outcome maps to one stable code', () => {
-  let c1: ScriptedServer;
+  let c1: FakeUpstream;
   let gw: TestGateway;
   beforeAll(async () => {
-    c1 = await startScriptedServer((req) => {
+    c1 = await startFakeUpstream((req) => {
       const id = decodeURIComponent(req.path.split('/').pop() ?? '');
       return ANSWERS[id] ?? { status: 404, body: {} };
     });

@@ -5,10 +5,16 @@ import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sand
 import { startServer, type RunningServer } from '../../src/ops/server.js';
 
 export interface TestGateway {
-  url: string;
   app: App;
   config: Config;
   sandbox: Sandbox;
+  /**
+   * The listening server's `http://127.0.0.1:<port>`. Only with `listen`: reading it from an
+   * in-process gateway throws, so a test that needs a socket says so.
+   */
+  readonly url: string;
+  /** Sends one request to `path` (e.g. `/graphql`, `/ready`), in-process or over the socket when listening. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** POSTs a GraphQL operation and returns the parsed body. */
   query<T = Record<string, unknown>>(
     query: string,
@@ -29,6 +35,13 @@ export interface GatewayOptions {
   sandbox?: Sandbox;
   sandboxOptions?: SandboxOptions;
   deps?: Partial<Omit<AppDeps, 'config'>>;
+  /**
+   * Also serve the app on a real socket (port 0), and send `fetch`/`query` over it: for what only
+   * node:http does (body timeouts, 413 before reading, `Connection: close`, the peer address that
+   * keys a caller). Otherwise requests go through `app.yoga.fetch`, as Yoga's own tests do.
+   * @default false, but true when REDIS_URL is set: the replicas of test/scale keep their sockets
+   */
+  listen?: boolean;
 }
 
 /** A CURSOR_SECRET for tests: long enough, and obviously not a real one. */
@@ -36,7 +49,13 @@ export const TEST_CURSOR_SECRET = 'test-cursor-secret-not-for-production-use';
 
 const CALM_EVENT_LOOP = { busy: () => false, close: () => undefined };
 
-/** A real sandbox and a real gateway, both on port 0, wired through the real token flow. */
+/** Any origin will do in-process: Yoga routes on the path, and no plugin reads the host. */
+const IN_PROCESS_ORIGIN = 'http://gateway.test';
+
+/**
+ * A real sandbox (C1) on port 0, wired through the real token flow and upstream HTTP client, and
+ * the gateway driven in-process, or listening on port 0 too when `listen`.
+ */
 export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
   const sandbox = options.sandbox ?? createSandbox(options.sandboxOptions);
   const ownsSandbox = options.sandbox === undefined;
@@ -59,14 +78,27 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     eventLoopLoad: CALM_EVENT_LOOP,
     ...options.deps,
   });
-  const server: RunningServer = await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS });
+  const listen = options.listen ?? options.env?.['REDIS_URL'] !== undefined;
+  const server: RunningServer | undefined = listen
+    ? await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS })
+    : undefined;
+  const send = (path: string, init: RequestInit = {}): Promise<Response> => {
+    if (server !== undefined) return fetch(`${server.url}${path}`, init);
+    // A copy of the headers: Yoga's Request adds content-length to the object it is given, and a
+    // test reusing that object over a socket would then declare a stale length.
+    return Promise.resolve(app.yoga.fetch(new URL(path, IN_PROCESS_ORIGIN), { ...init, headers: new Headers(init.headers) }));
+  };
   return {
-    url: server.url,
     app,
     config,
     sandbox,
+    get url() {
+      if (server === undefined) throw new Error('this gateway runs in-process: start it with `listen: true` for a URL');
+      return server.url;
+    },
+    fetch: send,
     async query(query, variables, headers) {
-      const response = await fetch(`${server.url}/graphql`, {
+      const response = await send('/graphql', {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
@@ -74,7 +106,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
       return (await response.json()) as GraphQLBody<never>;
     },
     async close() {
-      await server.close(1_000);
+      await server?.close(1_000);
       await app.close();
       if (ownsSandbox) await sandbox.close();
     },

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, yogaLogging } from '../../src/kernel/logger.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { FAILING_ID, startBehindFailingUpstream } from './failing-upstream.js';
+import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
 
 
 type Line = Record<string, unknown>;
@@ -34,7 +34,7 @@ describe('request logs and request ids', () => {
   }
 
   async function post(gw: TestGateway, query: string, headers: Record<string, string> = {}) {
-    const response = await fetch(`${gw.url}/graphql`, {
+    const response = await gw.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query }),

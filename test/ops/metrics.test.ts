@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MISSING_CLIENT_ID, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { FAILING_ID, startBehindFailingUpstream } from './failing-upstream.js';
+import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
 import { seriesValue } from './prometheus-text.js';
 
 const ROUTE = '/api/v1/iam/personal_clients/{id}';
@@ -18,7 +18,7 @@ describe('GET /metrics', () => {
   }
 
   async function scrape(gw: TestGateway): Promise<{ status: number; type: string | null; text: string }> {
-    const response = await fetch(`${gw.url}/metrics`);
+    const response = await gw.fetch('/metrics');
     return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
   }
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { faults, startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { faults, grantTokens, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 describe('bounded upstream queue', () => {
-  let c1: FaultServer;
+  let c1: FakeUpstream;
   let gw: TestGateway;
   afterEach(async () => {
     await gw.close();
@@ -11,7 +11,7 @@ describe('bounded upstream queue', () => {
   });
 
   it('beyond 1 in flight + 2 queued, further ids fail fast with OVERLOADED and never reach C1', async () => {
-    c1 = await startFaultServer(() => faults.slowHeaders(100, faults.json({ client: { displayName: 'x' } })));
+    c1 = await startFakeUpstream(() => faults.slowHeaders(100, faults.json({ client: { displayName: 'x' } })), { token: grantTokens });
     gw = await startGateway({
       env: { C1_API_URL: c1.origin, UPSTREAM_MAX_IN_FLIGHT: '1', UPSTREAM_MAX_QUEUE: '2', CACHE_TTL_MS: '0' },
     });

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { noopObserver, type Observer } from '../../src/kernel/observer.js';
-import { faults, startFaultServer, type Fault, type FaultServer } from '../helpers/fault-server.js';
+import { faults, grantTokens, startFakeUpstream, type Fault, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const CLIENT = { id: 'pc-1', displayName: 'bot' };
 const ok: Fault = faults.json({ client: CLIENT });
 
-let c1: FaultServer;
+let c1: FakeUpstream;
 let gw: TestGateway;
 let now: number;
 let states: string[];
@@ -21,7 +21,7 @@ async function start(env: Record<string, string> = {}) {
   now = 1_700_000_000_000;
   states = [];
   api = ok;
-  c1 = await startFaultServer(() => api);
+  c1 = await startFakeUpstream(() => api, { token: grantTokens });
   const observer: Observer = { ...noopObserver, breakerState: (_upstream, state) => states.push(state) };
   gw = await startGateway({
     env: {
@@ -44,7 +44,7 @@ async function ask(count = 1): Promise<(string | undefined)[]> {
   return Array.from({ length: count }, (_, i) => body.errors?.find((e) => e.path?.[0] === `a${i}`)?.extensions?.code);
 }
 
-const status = async (path: string) => (await fetch(`${gw.url}${path}`)).status;
+const status = async (path: string) => (await gw.fetch(path)).status;
 
 describe('circuit breaker in the gateway', () => {
   it('after 3 failures the next calls make 0 upstream requests; after the cool-down one probe goes out and closes it', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sleep } from '../../src/resilience/retry-policy.js';
-import { faults, startFaultServer, tokenGrant, type Fault, type FaultServer } from '../helpers/fault-server.js';
+import { faults, grantTokens, startFakeUpstream, tokenGrant, type Fault, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -14,7 +14,7 @@ const CLIENT = { id: 'pc-1', displayName: 'bot', clientId: 'bot@acme.conductor.o
 const ok: Fault = faults.json({ client: CLIENT });
 const QUERY = '{ personalClient(id: "pc-1") { id displayName } }';
 
-let c1: FaultServer;
+let c1: FakeUpstream;
 let gw: TestGateway;
 let waits: number[];
 
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 /** `first` answers the first GET, `rest` every later one. */
 async function start(first: Fault, rest: Fault = first, env: Record<string, string> = {}) {
-  c1 = await startFaultServer((_request, index) => (index === 0 ? first : rest));
+  c1 = await startFakeUpstream((_request, index) => (index === 0 ? first : rest), { token: grantTokens });
   waits = [];
   const sleep: Sleep = async (ms) => void waits.push(ms);
   gw = await startGateway({

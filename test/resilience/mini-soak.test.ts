@@ -48,7 +48,7 @@ describe('mini soak: random upstream faults', () => {
       while (sent < REQUESTS) {
         const n = sent++;
         const id = ids[n % ids.length];
-        const response = await fetch(`${gw.url}/graphql`, {
+        const response = await gw.fetch('/graphql', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ query: `{ personalClient(id: "${id}") { id } }` }),
@@ -64,6 +64,6 @@ describe('mini soak: random upstream faults', () => {
     // The faults really happened (the breaker may have spared C1 some requests, not the ratio).
     const faults = Object.values(proxy.counts.faults).reduce((a, b) => a + b, 0);
     expect(faults / (faults + proxy.counts.forwarded)).toBeGreaterThan(0.1);
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    expect((await gw.fetch('/health')).status).toBe(200);
   });
 });

@@ -6,14 +6,14 @@ import { isGatewayError, type GatewayError } from '../../src/kernel/errors.js';
 import { createRetryPolicy } from '../../src/resilience/retry-policy.js';
 import { createPersonalClientsApi } from '../../src/upstream/personal-clients-api.js';
 import { makeTestKey } from '../auth/keys.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { RETRY_BOUNDS } from '../helpers/bounds.js';
 
 const testKey = makeTestKey();
 // Two retries, no waiting: the attempt count is all these tests look at.
 const retry = () => createRetryPolicy({ ...RETRY_BOUNDS, retries: 2, sleep: async () => undefined });
 
-let c1: ScriptedServer | undefined;
+let c1: FakeUpstream | undefined;
 const agent = new Agent();
 afterEach(async () => {
   await c1?.close();
@@ -56,7 +56,7 @@ describe.each([
     [502, 3, true],
     [403, 1, false],
   ])('HTTP %i: %i attempt(s), retryable %s', async (status, attempts, retryable) => {
-    c1 = await startScriptedServer(() => ({ status, body: {} }));
+    c1 = await startFakeUpstream(() => ({ status, body: {} }));
     const error = await failureOf(call(c1.origin));
     expect(error).toMatchObject({ status, retryable });
     expect(c1.requests).toHaveLength(attempts);

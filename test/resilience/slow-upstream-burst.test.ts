@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { noopObserver, type Observer } from '../../src/kernel/observer.js';
-import { faults, startFaultServer, type FaultServer } from '../helpers/fault-server.js';
+import { faults, grantTokens, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 /**
@@ -10,7 +10,7 @@ import { startGateway, type TestGateway } from '../helpers/gateway.js';
 const DELAY_MS = 100;
 const PERSONAL_CLIENTS = '/api/v1/iam/personal_clients/';
 
-let c1: FaultServer;
+let c1: FakeUpstream;
 let gw: TestGateway;
 let states: string[];
 
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function start(env: Record<string, string>) {
   states = [];
-  c1 = await startFaultServer(() => faults.slowHeaders(DELAY_MS, faults.json({ client: { displayName: 'x' } })));
+  c1 = await startFakeUpstream(() => faults.slowHeaders(DELAY_MS, faults.json({ client: { displayName: 'x' } })), { token: grantTokens });
   const observer: Observer = { ...noopObserver, breakerState: (_origin, state) => states.push(state) };
   gw = await startGateway({
     env: {
@@ -54,7 +54,7 @@ async function ask(ids: string[]): Promise<Map<string, string | undefined>> {
 const idsFrom = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 const sentIds = () => new Set(c1.requests.filter((r) => r.path.startsWith(PERSONAL_CLIENTS)).map((r) => r.path.slice(PERSONAL_CLIENTS.length)));
 const idsWith = (codes: Map<string, string | undefined>, code: string | undefined) => [...codes].filter(([, c]) => c === code).map(([id]) => id);
-const readyStatus = async () => (await fetch(`${gw.url}/ready`)).status;
+const readyStatus = async () => (await gw.fetch('/ready')).status;
 
 describe('a burst against a slow but healthy C1', () => {
   it('ids the queue cannot serve in time fail, but the breaker stays closed, /ready stays 200 and the next request reaches C1', async () => {
@@ -104,7 +104,7 @@ describe('a burst against a slow but healthy C1', () => {
 describe('the same gateway against a failing C1', () => {
   it('503 on every GET opens the breaker and /ready answers 503', async () => {
     await start({ REQUEST_DEADLINE_MS: '1000' });
-    c1.setApi(() => faults.status(503));
+    c1.setHandler(() => faults.status(503));
     const codes = await ask(idsFrom('down', 3));
     expect([...codes.values()]).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
     expect(states).toEqual(['open']);

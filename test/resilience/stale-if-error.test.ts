@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { noopObserver, type Observer } from '../../src/kernel/observer.js';
-import { faults, startFaultServer, type Fault, type FaultServer } from '../helpers/fault-server.js';
+import { faults, grantTokens, startFakeUpstream, type Fault, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const START = 1_700_000_000_000;
 const ok: Fault = faults.json({ client: { id: 'pc-1', displayName: 'cached bot' } });
 const QUERY = '{ personalClient(id: "pc-1") { displayName } }';
 
-let c1: FaultServer;
+let c1: FakeUpstream;
 let gw: TestGateway;
 let now: number;
 let staleServed: number;
@@ -23,7 +23,7 @@ async function start(env: Record<string, string> = {}) {
   now = START;
   staleServed = 0;
   api = ok;
-  c1 = await startFaultServer(() => api);
+  c1 = await startFakeUpstream(() => api, { token: grantTokens });
   const observer: Observer = { ...noopObserver, staleServed: () => void staleServed++ };
   gw = await startGateway({
     env: { C1_API_URL: c1.origin, UPSTREAM_RETRIES: '0', CACHE_TTL_MS: '30000', CACHE_STALE_MS: '300000', ...env },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALL_FIELDS, startGateway, type GraphQLBody, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream } from '../helpers/fake-upstream.js';
 
 type Body = GraphQLBody<unknown> & { errors?: { extensions?: { code?: string; reason?: string } }[] };
 
@@ -25,7 +25,7 @@ describe('amplification: a small request that would resolve, fetch or answer too
 
   const send = async (query: string, variables?: Record<string, unknown>) => {
     const payload = JSON.stringify({ query, variables });
-    const response = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+    const response = await gw.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
     return { bytesIn: payload.length, body: (await response.json()) as Body };
   };
 
@@ -105,7 +105,7 @@ describe('the heavy lane', () => {
         heldChanged = () => held.length >= n && resolve();
         heldChanged();
       });
-    const upstream = await startScriptedServer(
+    const upstream = await startFakeUpstream(
       (request) =>
         new Promise((answer) => {
           const requested = decodeURIComponent(request.path.split('/').pop() ?? '');

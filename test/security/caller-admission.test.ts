@@ -3,7 +3,7 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCallerAdmission } from '../../src/security/caller-admission.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 interface Answer {
   status: number;
@@ -20,7 +20,7 @@ describe('per-caller admission', () => {
       heldChanged = () => held.length >= n && resolve();
       heldChanged();
     });
-  let upstream: ScriptedServer;
+  let upstream: FakeUpstream;
   let gw: TestGateway;
   const agents = new Map<string, Agent>();
 
@@ -28,7 +28,7 @@ describe('per-caller admission', () => {
     busy = false;
     held = [];
     heldChanged = () => undefined;
-    upstream = await startScriptedServer(
+    upstream = await startFakeUpstream(
       (req) =>
         new Promise((answer) => {
           const id = decodeURIComponent(req.path.split('/').pop() ?? '');
@@ -51,6 +51,8 @@ describe('per-caller admission', () => {
     startGateway({
       env: { C1_ACCESS_TOKEN: 'static-test-token', C1_API_URL: upstream.origin, CALLER_MAX_IN_FLIGHT: '1', CALLER_MAX_QUEUED: '1', ...env },
       deps: { eventLoopLoad: { busy: () => busy, close: () => undefined } },
+      // Callers are told apart by their peer address, which only a socket has.
+      listen: true,
     }).then((started) => (gw = started));
 
   /** One GraphQL request for `id`, sent from `address` (each loopback address is another caller). */

@@ -2,13 +2,13 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const SECRET = 'router-secret-0123456789abcdef';
 
 async function post(gw: TestGateway, headers: Record<string, string> = {}) {
   const id = gw.sandbox.clients[0]?.id;
-  const response = await fetch(`${gw.url}/graphql`, {
+  const response = await gw.fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: `{ personalClient(id: "${id}") { id } }` }),
@@ -46,8 +46,8 @@ describe('router-secret mode', () => {
   });
 
   it('leaves /health and /ready open by default (OPS_ENDPOINTS_REQUIRE_AUTH=false)', async () => {
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
-    expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
+    expect((await gw.fetch('/health')).status).toBe(200);
+    expect((await gw.fetch('/ready')).status).toBe(200);
   });
 });
 
@@ -59,15 +59,15 @@ describe('ops endpoints with OPS_ENDPOINTS_REQUIRE_AUTH=true', () => {
   afterAll(() => gw.close());
 
   it.each(['/health', '/ready', '/metrics'])('%s needs the secret too', async (path) => {
-    expect((await fetch(`${gw.url}${path}`)).status).toBe(401);
-    expect((await fetch(`${gw.url}${path}`, { headers: { 'x-router-secret': SECRET } })).status).toBe(200);
+    expect((await gw.fetch(path)).status).toBe(401);
+    expect((await gw.fetch(path, { headers: { 'x-router-secret': SECRET } })).status).toBe(200);
   });
 });
 
 describe('caller JWTs verified against a JWKS', () => {
   const ISSUER = 'https://idp.example';
   const AUDIENCE = 'c1-gateway';
-  let jwks: ScriptedServer;
+  let jwks: FakeUpstream;
   let gw: TestGateway;
   let key: CryptoKey;
   let otherKey: CryptoKey;
@@ -86,7 +86,7 @@ describe('caller JWTs verified against a JWKS', () => {
     key = pair.privateKey;
     otherKey = (await generateKeyPair('ES256')).privateKey;
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    jwks = await startScriptedServer(() => ({ body: { keys: [publicJwk] } }));
+    jwks = await startFakeUpstream(() => ({ body: { keys: [publicJwk] } }));
     gw = await startGateway({ env: { JWKS_URL: `${jwks.origin}/jwks.json`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE } });
   });
   afterAll(async () => {

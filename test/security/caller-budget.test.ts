@@ -3,7 +3,7 @@ import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { noopObserver } from '../../src/kernel/observer.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const SECRET = 'router-secret-0123456789abcdef';
 const LIST = 'query($ids: [ID!]!) { personalClients(ids: $ids) { id } }';
@@ -21,12 +21,13 @@ let refused: number;
 afterEach(() => gw.close());
 
 /** The clock starts at the real time (the sandbox checks the token flow's assertions against it), then moves only when told. */
-async function start(env: Record<string, string> = {}) {
+async function start(env: Record<string, string> = {}, listen = false) {
   now = Date.now();
   refused = 0;
   gw = await startGateway({
     env: { ...BUDGET, ROUTER_SECRET: SECRET, ...env },
     deps: { clock: () => now, observer: { ...noopObserver, budgetRefused: () => void refused++ } },
+    listen,
   });
   gw.sandbox.resetStats();
 }
@@ -48,7 +49,7 @@ describe('per-caller budget on upstream calls', () => {
     expect(body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1 });
     expect(gw.sandbox.stats.apiGets).toBe(5);
     expect(refused).toBe(3);
-    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    const metrics = await (await gw.fetch('/metrics')).text();
     expect(metrics).toMatch(/^c1_gateway_caller_budget_refused_total 3$/m);
   });
 
@@ -56,7 +57,7 @@ describe('per-caller budget on upstream calls', () => {
     await start({ BREAKER_CONSECUTIVE_FAILURES: '1', BREAKER_MIN_REQUESTS: '1' });
     await list(ids(0, 5), asClient('web'));
     for (let i = 0; i < 3; i += 1) expect(limitedAt(await list(ids(5, 10), asClient('web')))).toHaveLength(5);
-    expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
+    expect((await gw.fetch('/ready')).status).toBe(200);
     expect(served(await list(ids(5, 10), asClient('other')))).toEqual(ids(5, 10));
   });
 
@@ -122,7 +123,7 @@ describe('per-caller budget on upstream calls', () => {
 });
 
 describe('per-caller budget keyed by the verified JWT subject', () => {
-  let jwks: ScriptedServer;
+  let jwks: FakeUpstream;
   let key: CryptoKey;
   afterEach(() => jwks.close());
 
@@ -139,7 +140,7 @@ describe('per-caller budget keyed by the verified JWT subject', () => {
     const pair = await generateKeyPair('ES256');
     key = pair.privateKey;
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    jwks = await startScriptedServer(() => ({ body: { keys: [publicJwk] } }));
+    jwks = await startFakeUpstream(() => ({ body: { keys: [publicJwk] } }));
     await start({ ROUTER_SECRET: '', JWKS_URL: `${jwks.origin}/jwks.json`, JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'c1-gateway' });
     const alice = await bearer('alice');
     await list(ids(0, 5), alice);
@@ -149,7 +150,7 @@ describe('per-caller budget keyed by the verified JWT subject', () => {
   });
 
   it('gives each client address its own budget when nothing else names the caller', async () => {
-    await start();
+    await start({}, true); // the peer address is the socket's
     // Two callers on two loopback addresses, neither authenticated as the router nor by JWT.
     const from = (localAddress: string) => new Agent({ localAddress });
     const [first, second] = [from('127.0.0.1'), from('127.0.0.2')];

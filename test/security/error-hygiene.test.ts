@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const BEARER = 'c1-bearer-do-not-leak-7f3a';
 const ROUTER_SECRET = 'router-secret-do-not-leak-91c2';
@@ -9,9 +9,9 @@ const INTERNAL_HOST = 'db.internal.corp';
 const BOOM = `boom while calling http://${INTERNAL_HOST}:5432/?token=${BEARER}`;
 
 /** A C1 stand-in whose every failure body carries the marker, an internal host and the bearer. */
-function hostileUpstream(): Promise<ScriptedServer> {
+function hostileUpstream(): Promise<FakeUpstream> {
   const leak = `${MARKER} ${INTERNAL_HOST} ${BEARER} at Object.<anonymous> (/srv/app/x.js:1:1)`;
-  return startScriptedServer((request) => {
+  return startFakeUpstream((request) => {
     const id = decodeURIComponent(request.path.split('/').pop() ?? '');
     if (id === 'fail-500') return { status: 500, body: { code: 13, message: leak } };
     if (id === 'fail-403') return { status: 403, body: { code: 7, message: leak } };
@@ -24,7 +24,7 @@ function hostileUpstream(): Promise<ScriptedServer> {
   });
 }
 
-function expectClean(text: string, upstream: ScriptedServer): void {
+function expectClean(text: string, upstream: FakeUpstream): void {
   for (const secret of [BEARER, ROUTER_SECRET, MARKER, INTERNAL_HOST, upstream.origin, new URL(upstream.origin).host, 'boom']) {
     expect(text).not.toContain(secret);
   }
@@ -32,7 +32,7 @@ function expectClean(text: string, upstream: ScriptedServer): void {
 }
 
 describe('error responses in production mode', () => {
-  let upstream: ScriptedServer;
+  let upstream: FakeUpstream;
   let gw: TestGateway;
   let armed = false;
   beforeAll(async () => {
@@ -54,7 +54,7 @@ describe('error responses in production mode', () => {
   });
 
   const send = async (body: string, headers: Record<string, string> = { 'x-router-secret': ROUTER_SECRET }) => {
-    const response = await fetch(`${gw.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const response = await gw.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     return response.text();
   };
   const ask = (id: string) => send(JSON.stringify({ query: 'query($id: ID!) { personalClient(id: $id) { id displayName } }', variables: { id } }));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox, SEED_USER_IDS, type Sandbox } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 /**
  * Two callers with their own C1 tokens. The sandbox lets a user see only the clients they own, so
@@ -108,7 +108,7 @@ describe('forward mode: each caller sees only what C1 lets their own token see',
 
   it('refuses a request without a bearer with 401 and no upstream call', async () => {
     c = await startCallers();
-    const response = await fetch(`${c.gw.url}/graphql`, {
+    const response = await c.gw.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: QUERY, variables: { id: c.target } }),
@@ -120,7 +120,7 @@ describe('forward mode: each caller sees only what C1 lets their own token see',
 });
 
 describe('forward mode: concurrent callers never share an in-flight fetch', () => {
-  let upstream: ScriptedServer | undefined;
+  let upstream: FakeUpstream | undefined;
   let gw: TestGateway | undefined;
   afterEach(async () => {
     await gw?.close();
@@ -132,7 +132,7 @@ describe('forward mode: concurrent callers never share an in-flight fetch', () =
     // Hold every answer until two GETs are in: if the gateway shared A's fetch with B (or the
     // reverse), the second never arrives and the answers go out after the fallback instead.
     const bothArrived = () => Promise.race([upstream?.waitForRequests(2), new Promise((r) => setTimeout(r, 3_000))]);
-    upstream = await startScriptedServer(async (request) => {
+    upstream = await startFakeUpstream(async (request) => {
       await bothArrived();
       return request.headers.authorization === 'Bearer token-b'
         ? { body: { client } }

@@ -13,7 +13,7 @@ const head = (headers: string) => `POST /graphql HTTP/1.1\r\nhost: gateway\r\nco
 describe('a body over MAX_REQUEST_BYTES', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
   });
   afterAll(() => gw.close());
 
@@ -54,7 +54,7 @@ describe('REQUEST_BODY_TIMEOUT_MS', () => {
   const TIMEOUT_MS = 300;
 
   it('answers 408 and hangs up on a client that stops sending its body part-way', async () => {
-    const gw = await startGateway({ env: { REQUEST_BODY_TIMEOUT_MS: String(TIMEOUT_MS) } });
+    const gw = await startGateway({ env: { REQUEST_BODY_TIMEOUT_MS: String(TIMEOUT_MS) }, listen: true });
     try {
       const seen = await rawExchange(gw.url, {
         head: head('content-length: 100'),
@@ -72,6 +72,7 @@ describe('REQUEST_BODY_TIMEOUT_MS', () => {
     const gw = await startGateway({
       env: { REQUEST_BODY_TIMEOUT_MS: String(TIMEOUT_MS) },
       sandboxOptions: { latencyMs: 3 * TIMEOUT_MS },
+      listen: true,
     });
     try {
       const id = SAMPLE_CLIENT_ID;

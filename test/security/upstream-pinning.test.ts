@@ -3,13 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mintCredential } from '../../src/sandbox/index.js';
 import { pinToOrigin } from '../../src/security/upstream-pin.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const BEARER = 'static-bearer-that-must-stay-home';
 
 describe('the C1 bearer never leaves the configured C1 origin', () => {
-  let c1: ScriptedServer | undefined;
-  let elsewhere: ScriptedServer | undefined;
+  let c1: FakeUpstream | undefined;
+  let elsewhere: FakeUpstream | undefined;
   let gw: TestGateway | undefined;
   afterEach(async () => {
     await gw?.close();
@@ -18,9 +18,9 @@ describe('the C1 bearer never leaves the configured C1 origin', () => {
   });
 
   it.each([301, 302, 303, 307, 308])('does not follow an API %i redirect to another origin', async (status) => {
-    elsewhere = await startScriptedServer(() => ({ body: { client: null } }));
+    elsewhere = await startFakeUpstream(() => ({ body: { client: null } }));
     const target = elsewhere.origin;
-    c1 = await startScriptedServer((request) => ({ status, headers: { location: `${target}${request.path}` } }));
+    c1 = await startFakeUpstream((request) => ({ status, headers: { location: `${target}${request.path}` } }));
     gw = await startGateway({ env: { C1_ACCESS_TOKEN: BEARER, C1_API_URL: c1.origin } });
 
     const body = await gw.query('{ personalClient(id: "some-id") { id } }');
@@ -32,9 +32,9 @@ describe('the C1 bearer never leaves the configured C1 origin', () => {
   });
 
   it('does not follow a token-endpoint redirect with the client assertion', async () => {
-    elsewhere = await startScriptedServer(() => ({ body: { access_token: 'stolen', expires_in: 3600 } }));
+    elsewhere = await startFakeUpstream(() => ({ body: { access_token: 'stolen', expires_in: 3600 } }));
     const target = elsewhere.origin;
-    c1 = await startScriptedServer((request) => ({ status: 307, headers: { location: `${target}${request.path}` } }));
+    c1 = await startFakeUpstream((request) => ({ status: 307, headers: { location: `${target}${request.path}` } }));
     const credential = mintCredential('127.0.0.1');
     gw = await startGateway({
       env: { C1_CLIENT_ID: credential.clientId, C1_CLIENT_SECRET: credential.clientSecret, C1_API_URL: c1.origin },
@@ -48,8 +48,8 @@ describe('the C1 bearer never leaves the configured C1 origin', () => {
 });
 
 describe('pinToOrigin', () => {
-  let allowed: ScriptedServer | undefined;
-  let other: ScriptedServer | undefined;
+  let allowed: FakeUpstream | undefined;
+  let other: FakeUpstream | undefined;
   let agent: Agent | undefined;
   afterEach(async () => {
     await agent?.close();
@@ -58,8 +58,8 @@ describe('pinToOrigin', () => {
   });
 
   it('lets requests to the pinned origin through and refuses any other origin or absolute-form target', async () => {
-    allowed = await startScriptedServer(() => ({ body: { ok: true } }));
-    other = await startScriptedServer(() => ({ body: { ok: true } }));
+    allowed = await startFakeUpstream(() => ({ body: { ok: true } }));
+    other = await startFakeUpstream(() => ({ body: { ok: true } }));
     agent = new Agent();
     const pinned = pinToOrigin(agent, allowed.origin);
     const headers = { authorization: `Bearer ${BEARER}` };

@@ -10,7 +10,7 @@ import { createDispatcher } from '../../src/upstream/dispatcher.js';
 import { toUpstreamError } from '../../src/resilience/network-error.js';
 import { createPersonalClientsApi } from '../../src/upstream/personal-clients-api.js';
 import { errorForStatus } from '../../src/resilience/status.js';
-import { startScriptedServer, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { BREAKER_BOUNDS } from '../helpers/bounds.js';
 
 const socketError = (code: string) => Object.assign(new Error(`socket: ${code}`), { code });
@@ -65,7 +65,7 @@ describe('which failures count against C1', () => {
 });
 
 describe('the personal-clients API under its breaker', () => {
-  let c1: ScriptedServer | undefined;
+  let c1: FakeUpstream | undefined;
   const dispatcher = createDispatcher({ connectTimeoutMs: 3_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
   afterEach(async () => {
     await c1?.close();
@@ -79,7 +79,7 @@ describe('the personal-clients API under its breaker', () => {
   }
 
   it('an attempt in flight when the caller gives up leaves the breaker closed', async () => {
-    c1 = await startScriptedServer(() => new Promise(() => undefined));
+    c1 = await startFakeUpstream(() => new Promise(() => undefined));
     const { api, breaker } = apiFor(c1.origin);
     const caller = new AbortController();
     const call = api.get('pc-1', { tokens: createStaticTokenSource('tok'), signal: caller.signal });
@@ -90,7 +90,7 @@ describe('the personal-clients API under its breaker', () => {
   });
 
   it('a caller that gives up while waiting for a token sends nothing and leaves the breaker closed', async () => {
-    c1 = await startScriptedServer(() => ({ body: { client: { id: 'pc-1' } } }));
+    c1 = await startFakeUpstream(() => ({ body: { client: { id: 'pc-1' } } }));
     const { api, breaker } = apiFor(c1.origin);
     const caller = new AbortController();
     const tokens: TokenSource = { ...createStaticTokenSource('tok'), getToken: (signal) => abortable(new Promise<string>(() => undefined), signal) };
@@ -102,14 +102,14 @@ describe('the personal-clients API under its breaker', () => {
   });
 
   it('a 503 answer opens the breaker', async () => {
-    c1 = await startScriptedServer(() => ({ status: 503, body: {} }));
+    c1 = await startFakeUpstream(() => ({ status: 503, body: {} }));
     const { api, breaker } = apiFor(c1.origin);
     await expect(api.get('pc-1', { tokens: createStaticTokenSource('tok') })).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
     expect(breaker.state).toBe('open');
   });
 
   it('a refused connection opens the breaker', async () => {
-    c1 = await startScriptedServer(() => ({ body: {} }));
+    c1 = await startFakeUpstream(() => ({ body: {} }));
     const { origin } = c1;
     await c1.close();
     c1 = undefined;
