@@ -89,7 +89,8 @@ async function replica(sandbox: Sandbox, env: Record<string, string>, events: Ev
   // A TTL longer than the run: what is measured is sharing, not expiry in the middle of a run.
   // One caller drives every replica: per-caller bounds far beyond the run, or it would measure refusals.
   const base = { REQUEST_DEADLINE_MS: '30000', CACHE_TTL_MS: String(10 * 60 * 1000), ...ONE_CALLER_UNBOUNDED };
-  const gateway = await startGateway({ sandbox, env: { ...base, ...env }, deps: { observer } });
+  // On a socket: what is measured includes each replica's HTTP serving, as in production.
+  const gateway = await startGateway({ sandbox, env: { ...base, ...env }, deps: { observer }, listen: true });
   await connected;
   return gateway;
 }

@@ -18,7 +18,7 @@ describe('Cache-Control for the caches above the gateway', () => {
   }
 
   async function cacheControl(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-    const response = await fetch(`${gw.url}/graphql`, {
+    const response = await gw.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query, variables }),
@@ -58,7 +58,7 @@ describe('Cache-Control for the caches above the gateway', () => {
     await cacheControl(BY_ID, { id: SAMPLE_CLIENT_ID });
     now += 31_000;
     await gw.sandbox.close(); // C1 unreachable: the expired entry is served instead of an error
-    const response = await fetch(`${gw.url}/graphql`, {
+    const response = await gw.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: BY_ID, variables: { id: SAMPLE_CLIENT_ID } }),

@@ -39,7 +39,7 @@ export interface GatewayOptions {
    * Also serve the app on a real socket (port 0), and send `fetch`/`query` over it: for what only
    * node:http does (body timeouts, 413 before reading, `Connection: close`, the peer address that
    * keys a caller). Otherwise requests go through `app.yoga.fetch`, as Yoga's own tests do.
-   * @default false, but true when REDIS_URL is set: the replicas of test/scale keep their sockets
+   * @default false
    */
   listen?: boolean;
 }
@@ -78,7 +78,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     eventLoopLoad: CALM_EVENT_LOOP,
     ...options.deps,
   });
-  const listen = options.listen ?? options.env?.['REDIS_URL'] !== undefined;
+  const listen = options.listen ?? false;
   const server: RunningServer | undefined = listen
     ? await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS })
     : undefined;

@@ -36,8 +36,8 @@ describe.skipIf(!redisAvailable())('two replicas sharing one Redis', () => {
     const id = sandbox.clients[1]?.id;
     await a.query(byId(id));
     await b.query(byId(id));
-    const metricsOf = async (url: string) => (await fetch(`${url}/metrics`)).text();
-    const [fromA, fromB] = await Promise.all([metricsOf(a.url), metricsOf(b.url)]);
+    const metricsOf = async (gw: typeof a) => (await gw.fetch('/metrics', {})).text();
+    const [fromA, fromB] = await Promise.all([metricsOf(a), metricsOf(b)]);
     expect(fromA).toMatch(/^c1_gateway_l2_cache_lookups_total\{result="miss"\} 1$/m);
     expect(fromA).toMatch(/^c1_gateway_l2_cache_lock_total\{outcome="acquired"\} 1$/m);
     expect(fromB).toMatch(/^c1_gateway_l2_cache_lookups_total\{result="hit"\} 1$/m);

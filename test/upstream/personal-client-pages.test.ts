@@ -11,14 +11,14 @@ import {
   PERSONAL_CLIENTS_SEARCH_ROUTE,
   type PersonalClientPage,
 } from '../../src/upstream/personal-clients-api.js';
-import { startScriptedServer, type ScriptedHandler, type ScriptedServer } from '../helpers/scripted-server.js';
+import { startFakeUpstream, type FakeUpstream, type Handler } from '../helpers/fake-upstream.js';
 import { RETRY_BOUNDS } from '../helpers/bounds.js';
 
 const agent = new Agent();
 afterAll(() => agent.destroy());
 
 let sandbox: Sandbox | undefined;
-let c1: ScriptedServer | undefined;
+let c1: FakeUpstream | undefined;
 afterEach(async () => {
   await sandbox?.close();
   await c1?.close();
@@ -51,8 +51,8 @@ async function startSandbox() {
   return { sandbox, api: apiFor(url), call: { tokens: createStaticTokenSource(sandbox.issueToken(sandbox.credentials.clientId)) } };
 }
 
-async function scripted(handler: ScriptedHandler) {
-  c1 = await startScriptedServer(handler);
+async function scripted(handler: Handler) {
+  c1 = await startFakeUpstream(handler);
   return c1;
 }
 
