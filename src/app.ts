@@ -12,7 +12,8 @@ import { createContextFactory, type GatewayContext } from './graphql/context.js'
 import { createMaskError } from './graphql/errors.js';
 import { useHotDocumentJit } from './graphql/jit.js';
 import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
-import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
+import { createGraphiQLOptions } from './graphql/graphiql.js';
+import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { buildSchema } from './graphql/schema.js';
 import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
 import { createLimiter } from './loading/limiter.js';
@@ -140,14 +141,15 @@ export function createApp(deps: AppDeps): App {
     graphqlEndpoint: '/graphql',
     ...security.yogaOptions,
     landingPage: false,
-    graphiql: config.GRAPHIQL ? createGraphiQLOptions(deps.exampleId) : false,
-    renderGraphiQL: renderGraphiQLOnce,
+    // Served by useGraphiQLPage instead: compressed once, with an ETag.
+    graphiql: false,
     maskedErrors: {
       isDev: config.NODE_ENV === 'development',
       maskError: createMaskError({ onUnexpected: observability.noteUnexpected }),
     },
     logging: yogaLogging(logger),
     plugins: [
+      ...(config.GRAPHIQL ? [useGraphiQLPage({ graphiql: createGraphiQLOptions(deps.exampleId), endpoint: '/graphql' })] : []),
       ...security.plugins,
       ...observability.plugins,
       useRequestErrorsAsBadInput(),

@@ -17,6 +17,7 @@ import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './ht
 import { useOperationLimits } from './operation-limits.js';
 import { usePersistedOperationsAllowList } from './persisted-operations.js';
 import { useResponseSizeLimit } from './response-size.js';
+import { useResponseCompression } from './compression.js';
 
 export { pinToOrigin } from './upstream-pin.js';
 
@@ -117,7 +118,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
   // What queued under the tight limit goes on as soon as the loop is calm again.
   load.onCalm?.(() => admission.rebalance());
   plugins.push(admission.plugin);
-  plugins.push(...httpEdgePlugins(edge));
+  plugins.push(...httpEdgePlugins(edge), useResponseCompression({ minBytes: config.COMPRESSION_MIN_BYTES }));
   if (config.persistedOperations !== undefined) plugins.push(usePersistedOperationsAllowList(config.persistedOperations));
   plugins.push(
     useOperationLimits({
