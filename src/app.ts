@@ -14,6 +14,7 @@ import { useHotDocumentJit } from './graphql/jit.js';
 import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
 import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
+import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
 import { buildSchema } from './graphql/schema.js';
 import { DeadlineSignals, deadlineSlotMs } from './loading/deadline.js';
 import { createLimiter } from './loading/limiter.js';
@@ -127,8 +128,11 @@ export function createApp(deps: AppDeps): App {
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf, eventLoopLoad: deps.eventLoopLoad });
   const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
+  const schemaOptions = { maxIdsPerRequest: config.MAX_IDS_PER_REQUEST };
+  // Apollo inline traces only for the router (INLINE_TRACES): see whoMayTrace.
+  const mayTrace = whoMayTrace(config.INLINE_TRACES, config.ROUTER_SECRET === undefined ? undefined : security.fromRouter);
   const yoga = createYoga<Record<string, never>, GatewayContext>({
-    schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
+    schema: buildSchema(schemaOptions),
     context: createContextFactory({
       requestIdOf: observability.requestIdOf,
       source,
@@ -160,6 +164,9 @@ export function createApp(deps: AppDeps): App {
           logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-jit could not compile a document; it runs on the standard executor');
         },
       }),
+      ...(mayTrace === undefined
+        ? []
+        : [useInlineTrace({ tracedSchema: buildSchema(schemaOptions), mayTrace, clock, nowNs: process.hrtime.bigint })]),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
       ...security.executionPlugins,
     ],

@@ -40,6 +40,8 @@ export interface Security {
   executionPlugins: Plugin[];
   /** Stops the event-loop sampling. */
   close(): void;
+  /** Whether the request proved to come from the router (it carried the right ROUTER_SECRET). */
+  fromRouter(request: Request): boolean;
   /** Whose upstream budget a GraphQL request spends (see caller-key.ts); forward mode passes its token hash. */
   callerKeyOf(initial: ServerContext, forwardPartition?: string): string;
 }
@@ -142,6 +144,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
     plugins,
     executionPlugins: [cost.heavyLane],
     close: () => load.close(),
+    fromRouter: (request) => authenticated.get(request)?.routerSecret === true,
     callerKeyOf: (initial, forwardPartition) => keyOf(initial.request, initial.req, forwardPartition),
   };
 }
