@@ -20,7 +20,7 @@ const COMPRESSIBLE = /^(?:application\/(?:graphql-response\+)?json|text\/)/i;
  * however small, through a stream pair per request; and it decompresses request bodies with no
  * bound, behind the body limit's Content-Length check (which sees only the compressed size):
  * a 100 KB gzip body could inflate to 100 MB. This one compresses whole bodies whose size is
- * known (Content-Length, which Yoga sets on every JSON answer) on libuv's thread pool, and leaves
+ * known (Content-Length, which Yoga sets on every JSON answer), large ones off the event loop, and leaves
  * streams alone.
  *
  * Compressed request bodies are refused with 415 (see `refusesEncodedBodies`), so nothing is ever
