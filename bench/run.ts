@@ -10,6 +10,7 @@ import { createBenchEnv, type BenchEnv } from './env.js';
 import { benchOptionsFromEnv, type BenchOptions } from './options.js';
 import { consoleReport, describeMachine, markdownReport, type ScenarioResult } from './report.js';
 import { coldScenario } from './scenarios/cold.js';
+import { compressionScenario } from './scenarios/compression.js';
 import { fanOutScenario } from './scenarios/fan-out.js';
 import { herdScenario } from './scenarios/herd.js';
 import { hotScenario } from './scenarios/hot.js';
@@ -23,6 +24,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   herd: herdScenario,
   'token-churn': tokenChurnScenario,
   memory: memoryScenario,
+  compression: compressionScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */

@@ -12,7 +12,9 @@ import { createContextFactory, type GatewayContext } from './graphql/context.js'
 import { createMaskError } from './graphql/errors.js';
 import { useHotDocumentJit } from './graphql/jit.js';
 import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
-import { createGraphiQLOptions, renderGraphiQLOnce } from './graphql/graphiql.js';
+import { createGraphiQLOptions } from './graphql/graphiql.js';
+import { useGraphiQLPage } from './graphql/graphiql-page.js';
+import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
 import { buildSchema } from './graphql/schema.js';
 import { DeadlineSignals, deadlineSlotMs } from './resilience/deadline.js';
 import { createLimiter } from './loading/limiter.js';
@@ -124,8 +126,11 @@ export function createApp(deps: AppDeps): App {
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf, eventLoopLoad: deps.eventLoopLoad });
   const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
+  const schemaOptions = { maxIdsPerRequest: config.MAX_IDS_PER_REQUEST };
+  // Apollo inline traces only for the router (INLINE_TRACES): see whoMayTrace.
+  const mayTrace = whoMayTrace(config.INLINE_TRACES, config.ROUTER_SECRET === undefined ? undefined : security.fromRouter);
   const yoga = createYoga<Record<string, never>, GatewayContext>({
-    schema: buildSchema({ maxIdsPerRequest: config.MAX_IDS_PER_REQUEST }),
+    schema: buildSchema(schemaOptions),
     context: createContextFactory({
       requestIdOf: observability.requestIdOf,
       source,
@@ -139,14 +144,15 @@ export function createApp(deps: AppDeps): App {
     graphqlEndpoint: '/graphql',
     ...security.yogaOptions,
     landingPage: false,
-    graphiql: config.GRAPHIQL ? createGraphiQLOptions(deps.exampleId) : false,
-    renderGraphiQL: renderGraphiQLOnce,
+    // Served by useGraphiQLPage instead: compressed once, with an ETag.
+    graphiql: false,
     maskedErrors: {
       isDev: config.NODE_ENV === 'development',
       maskError: createMaskError({ onUnexpected: observability.noteUnexpected }),
     },
     logging: yogaLogging(logger),
     plugins: [
+      ...(config.GRAPHIQL ? [useGraphiQLPage({ graphiql: createGraphiQLOptions(deps.exampleId), endpoint: '/graphql' })] : []),
       ...security.plugins,
       ...observability.plugins,
       useRequestErrorsAsBadInput(),
@@ -157,6 +163,9 @@ export function createApp(deps: AppDeps): App {
           logger.warn({ errors: errors.map((e) => e.message) }, 'graphql-jit could not compile a document; it runs on the standard executor');
         },
       }),
+      ...(mayTrace === undefined
+        ? []
+        : [useInlineTrace({ tracedSchema: buildSchema(schemaOptions), mayTrace, clock, nowNs: process.hrtime.bigint })]),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
       useCacheControl({ scope: config.C1_AUTH_MODE === 'forward' ? 'private' : 'public', endpoint: '/graphql' }),
       ...security.executionPlugins,

@@ -108,6 +108,8 @@ const envSchema = z.object({
   MAX_REQUEST_BYTES: int(102_400, 1),
   REQUEST_BODY_TIMEOUT_MS: int(30_000, 1),
   BATCHING_LIMIT: int(0),
+  COMPRESSION_MIN_BYTES: int(1_024),
+  INLINE_TRACES: z.enum(['router', 'any', 'off']).default('router'),
   CORS_ORIGINS: list,
   PERSISTED_OPERATIONS_FILE: optionalString,
   ROUTER_SECRET: optionalString,

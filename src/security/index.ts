@@ -17,6 +17,7 @@ import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './ht
 import { useOperationLimits } from './operation-limits.js';
 import { usePersistedOperationsAllowList } from './persisted-operations.js';
 import { useResponseSizeLimit } from './response-size.js';
+import { useResponseCompression } from './compression.js';
 
 export { pinToOrigin } from './upstream-pin.js';
 
@@ -39,6 +40,8 @@ export interface Security {
   executionPlugins: Plugin[];
   /** Stops the event-loop sampling. */
   close(): void;
+  /** Whether the request proved to come from the router (it carried the right ROUTER_SECRET). */
+  fromRouter(request: Request): boolean;
   /** Whose upstream budget a GraphQL request spends (see caller-key.ts); forward mode passes its token hash. */
   callerKeyOf(initial: ServerContext, forwardPartition?: string): string;
 }
@@ -117,7 +120,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
   // What queued under the tight limit goes on as soon as the loop is calm again.
   load.onCalm?.(() => admission.rebalance());
   plugins.push(admission.plugin);
-  plugins.push(...httpEdgePlugins(edge));
+  plugins.push(...httpEdgePlugins(edge), useResponseCompression({ minBytes: config.COMPRESSION_MIN_BYTES }));
   if (config.persistedOperations !== undefined) plugins.push(usePersistedOperationsAllowList(config.persistedOperations));
   plugins.push(
     useOperationLimits({
@@ -141,6 +144,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
     plugins,
     executionPlugins: [cost.heavyLane],
     close: () => load.close(),
+    fromRouter: (request) => authenticated.get(request)?.routerSecret === true,
     callerKeyOf: (initial, forwardPartition) => keyOf(initial.request, initial.req, forwardPartition),
   };
 }

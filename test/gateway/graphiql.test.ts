@@ -1,7 +1,9 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGraphiQLOptions } from '../../src/graphql/graphiql.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { exchange } from '../helpers/http-bytes.js';
 
 /** GET /graphql as a browser asks for it. */
 async function openInBrowser(gw: TestGateway) {
@@ -52,5 +54,50 @@ describe('GraphiQL at /graphql', () => {
     expect(body.errors).toBeUndefined();
     const seeded = gw.sandbox.clients.find((c) => c.id === SAMPLE_CLIENT_ID);
     expect(body.data?.personalClient).toMatchObject({ id: SAMPLE_CLIENT_ID, displayName: seeded?.displayName });
+  });
+
+  it('goes out gzip- or br-compressed as accepted, each decoding to the uncompressed page, with an ETag per coding', async () => {
+    gw = await startGateway();
+    const load = (acceptEncoding?: string) =>
+      exchange(`${gw.url}/graphql`, { headers: { accept: 'text/html', ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) } });
+    const plain = await load();
+    const gzip = await load('gzip');
+    const br = await load('gzip, deflate, br, zstd');
+
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.toString()).toContain('<title>c1-gateway GraphiQL</title>');
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    // The page is ~9 MB; compressed it is a fraction of that.
+    expect(br.body.length).toBeLessThan(plain.body.length / 3);
+    const etags = [plain, gzip, br].map((r) => r.headers['etag']);
+    expect(new Set(etags).size).toBe(3);
+    for (const r of [plain, gzip, br]) {
+      expect(r.headers['cache-control']).toBe('no-cache');
+      expect(r.headers['vary']).toMatch(/accept-encoding/i);
+    }
+    // Compressed once: a second load is the same bytes under the same tag.
+    const again = await load('br');
+    expect(again.headers['etag']).toBe(br.headers['etag']);
+    expect(again.body.equals(br.body)).toBe(true);
+  });
+
+  it('answers a reload carrying its ETag in If-None-Match with 304 and no body', async () => {
+    gw = await startGateway();
+    const headers = { accept: 'text/html', 'accept-encoding': 'gzip, br' };
+    const first = await exchange(`${gw.url}/graphql`, { headers });
+    const etag = String(first.headers['etag']);
+
+    const reload = await exchange(`${gw.url}/graphql`, { headers: { ...headers, 'if-none-match': etag } });
+    expect(reload.status).toBe(304);
+    expect(reload.body.length).toBe(0);
+    expect(reload.headers['etag']).toBe(etag);
+
+    // A tag of another coding, or of an older page, gets the page again.
+    const stale = await exchange(`${gw.url}/graphql`, { headers: { ...headers, 'if-none-match': '"an-older-page"' } });
+    expect(stale.status).toBe(200);
+    expect(stale.body.equals(first.body)).toBe(true);
   });
 });
