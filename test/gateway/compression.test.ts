@@ -19,7 +19,7 @@ describe('compressed answers', () => {
   const fiftyIds = () => gw.sandbox.clients.slice(0, 50).map((c) => c.id);
 
   it('sends a 50-client answer gzip- or br-compressed as accepted, decoding to the uncompressed bytes', async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
     const body = { query: MANY, variables: { ids: fiftyIds() } };
     const plain = await post(body);
     expect(plain.headers['content-encoding']).toBeUndefined();
@@ -38,7 +38,7 @@ describe('compressed answers', () => {
   });
 
   it('sends a one-client answer uncompressed even to a client that accepts gzip and br', async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
     const answer = await post({ query: ONE, variables: { id: seedClients()[0]?.id } }, { 'accept-encoding': 'gzip, br' });
     expect(answer.status).toBe(200);
     expect(answer.headers['content-encoding']).toBeUndefined();
@@ -47,7 +47,7 @@ describe('compressed answers', () => {
   });
 
   it('leaves answers below COMPRESSION_MIN_BYTES uncompressed, and refuses nothing when identity alone is accepted', async () => {
-    gw = await startGateway({ env: { COMPRESSION_MIN_BYTES: '10000000' } });
+    gw = await startGateway({ env: { COMPRESSION_MIN_BYTES: '10000000' }, listen: true });
     const big = await post({ query: MANY, variables: { ids: fiftyIds() } }, { 'accept-encoding': 'gzip, br' });
     expect(big.headers['content-encoding']).toBeUndefined();
     const identityOnly = await exchange(`${gw.url}/graphql`, {
@@ -65,7 +65,7 @@ describe('compressed request bodies', () => {
   afterEach(() => gw.close());
 
   it('refuses a gzip bomb with 415 without inflating it, and nothing reaches C1', async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
     // 64 MB of JSON whitespace around a query compresses to ~64 KB: under MAX_REQUEST_BYTES.
     const inflated = Buffer.concat([Buffer.from('{"query":"{ __typename }"'), Buffer.alloc(64 * 2 ** 20, ' '), Buffer.from('}')]);
     const bomb = gzipSync(inflated, { level: 9 });
@@ -89,7 +89,7 @@ describe('compressed request bodies', () => {
   });
 
   it('refuses br and chunked gzip bodies too, and takes Content-Encoding: identity as plain', async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
     for (const coding of ['br', 'deflate', 'gzip, identity']) {
       const answer = await exchange(`${gw.url}/graphql`, {
         method: 'POST',

@@ -57,7 +57,7 @@ describe('GraphiQL at /graphql', () => {
   });
 
   it('goes out gzip- or br-compressed as accepted, each decoding to the uncompressed page, with an ETag per coding', async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
     const load = (acceptEncoding?: string) =>
       exchange(`${gw.url}/graphql`, { headers: { accept: 'text/html', ...(acceptEncoding ? { 'accept-encoding': acceptEncoding } : {}) } });
     const plain = await load();
@@ -85,7 +85,7 @@ describe('GraphiQL at /graphql', () => {
   });
 
   it('answers a reload carrying its ETag in If-None-Match with 304 and no body', async () => {
-    gw = await startGateway();
+    gw = await startGateway({ listen: true });
     const headers = { accept: 'text/html', 'accept-encoding': 'gzip, br' };
     const first = await exchange(`${gw.url}/graphql`, { headers });
     const etag = String(first.headers['etag']);

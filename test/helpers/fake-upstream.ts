@@ -180,8 +180,11 @@ export function tokenGrant(token: string, expiresIn: number | undefined = 3600):
 /** A token handler granting `tok-0`, `tok-1`, ...: C1's token endpoint in front of a faulty API. */
 export const grantTokens: Handler = (_request, index) => tokenGrant(`tok-${index}`);
 
-/** Headers that belong to one hop; fetch sets its own. */
-const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+/**
+ * Headers that belong to one hop; fetch sets its own. `accept-encoding` too: the body is passed on
+ * as text, so it must arrive uncompressed (compression has tests of its own, on the wire).
+ */
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'accept-encoding']);
 
 /**
  * A handler that passes each request on through `send` (a fetch to another server, or a gateway's
