@@ -1,16 +1,21 @@
 /**
  * `User.personalClients` for many users at once (a router's `_entities` with many User references).
  *
- * The batching rule: the first pages asked for in one tick by two or more distinct users become one
- * Search with `users: [{id}, ...]` and C1's largest page (100). A user is answered from that page when
- * the page is C1's last (every match of every user is in it) or when it holds more than `first` of
- * theirs (their first `first` are known, and so is that more follow). Every other user, and every
- * request with `after`, gets a Search of their own. So n users cost 1 call when their clients fit in
- * 100, and at most n + 1 otherwise. Each user gets only items whose `userId` is theirs.
+ * The batching rule. The first pages asked for in one tick are grouped, in order, so that each
+ * group's `first`s add up to at most C1's largest page (100). A group of two or more users is one
+ * Search with `users: [{id}, ...]` and a page of 100; a user alone gets a Search of their own, as
+ * does every request with `after`. A user is answered from the combined page when it is C1's last
+ * page (it holds all their clients) or holds at least `first` of theirs. Since the group's `first`s
+ * fit in the page, a full page always holds at least `first` for every user, so each group costs
+ * one call and n users cost at most n calls: 1 for up to 100 / first users, ceil(Σ first / 100)-ish
+ * in general. Only a page C1 cuts short with a next token leaves users to their own Search. Each
+ * user gets only the items whose `userId` is theirs.
  *
  * This relies on C1 ordering a Search the same whatever its `users` filter (one order, filtered):
  * then a user's items in the combined page are the start of their own listing, and a cursor into
- * their own listing (`pageToken` '', an offset) continues it.
+ * their own listing (`pageToken` '', an offset) continues it. When a user has exactly `first` in a
+ * combined page that is not the last, `hasNextPage` is true: more may follow, and Relay lets a
+ * next page come back empty.
  */
 import DataLoader from 'dataloader';
 import { C1_PAGE_SIZE, c1PageSize } from '../upstream/personal-clients-api.js';
@@ -39,13 +44,18 @@ export function createUserClientsLoader(pages: PersonalClientPages, ctx: LoadCon
 }
 
 async function loadBatch(pages: PersonalClientPages, ctx: LoadContext, keys: readonly UserClientsKey[]): Promise<(Slice | Error)[]> {
-  const firstPages = keys.filter((key) => key.after === undefined);
-  const combined = new Set(firstPages.map((key) => key.userId)).size >= 2 ? await combinedPage(pages, ctx, firstPages) : undefined;
+  const answers = await Promise.all(groupsOf(keys).map((group) => combinedPage(pages, ctx, group)));
+  const answer = (key: UserClientsKey) => {
+    for (const from of answers) {
+      const slice = from(key);
+      if (slice !== undefined) return slice;
+    }
+    return undefined;
+  };
   return Promise.all(
     keys.map(async (key) => {
       try {
-        const fromCombined = key.after === undefined ? combined?.(key) : undefined;
-        return fromCombined ?? (await pages.walk(userListing(key.userId), key.first, key.after, ctx));
+        return (key.after === undefined ? answer(key) : undefined) ?? (await pages.walk(userListing(key.userId), key.first, key.after, ctx));
       } catch (error) {
         return error instanceof Error ? error : new Error(String(error));
       }
@@ -53,31 +63,55 @@ async function loadBatch(pages: PersonalClientPages, ctx: LoadContext, keys: rea
   );
 }
 
-/** One Search for all those users; answers a key from it when the rule above allows, else undefined. */
-async function combinedPage(pages: PersonalClientPages, ctx: LoadContext, keys: readonly UserClientsKey[]) {
-  const userIds = [...new Set(keys.map((key) => key.userId))];
+/** Users of first pages, grouped in order so that each group's largest `first`s fit one C1 page; groups of one dropped. */
+function groupsOf(keys: readonly UserClientsKey[]): Map<string, number>[] {
+  const firsts = new Map<string, number>();
+  for (const key of keys) if (key.after === undefined) firsts.set(key.userId, Math.max(key.first, firsts.get(key.userId) ?? 0));
+  const groups: Map<string, number>[] = [];
+  let group = new Map<string, number>();
+  let size = 0;
+  for (const [userId, first] of firsts) {
+    if (size + first > C1_PAGE_SIZE.max && group.size > 0) {
+      groups.push(group);
+      group = new Map();
+      size = 0;
+    }
+    group.set(userId, first);
+    size += first;
+  }
+  groups.push(group);
+  return groups.filter((g) => g.size >= 2);
+}
+
+/** One Search for the group's users; answers a key of theirs from it when the rule above allows, else undefined. */
+async function combinedPage(pages: PersonalClientPages, ctx: LoadContext, group: ReadonlyMap<string, number>) {
   let page;
   try {
-    page = await pages.page({ kind: 'search', query: '', userIds }, '', C1_PAGE_SIZE.max, ctx);
+    page = await pages.page({ kind: 'search', query: '', userIds: [...group.keys()] }, '', C1_PAGE_SIZE.max, ctx);
   } catch (error) {
     // Every one of these users gets the error at their own field: asking C1 again per user, while
     // it fails or the budget is spent, would multiply the load by the number of users.
-    return (): never => {
-      throw error;
+    return (key: UserClientsKey): Slice | undefined => {
+      if (group.has(key.userId)) throw error;
+      return undefined;
     };
   }
   const byUser = new Map<string, PersonalClient[]>();
   for (const client of page.items) {
-    if (client.userId !== null) byUser.set(client.userId, [...(byUser.get(client.userId) ?? []), client]);
+    if (client.userId === null || !group.has(client.userId)) continue;
+    const own = byUser.get(client.userId);
+    if (own === undefined) byUser.set(client.userId, [client]);
+    else own.push(client);
   }
   const complete = page.nextPageToken === '';
   return (key: UserClientsKey): Slice | undefined => {
+    if (!group.has(key.userId)) return undefined;
     const own = byUser.get(key.userId) ?? [];
-    if (!complete && own.length <= key.first) return undefined;
+    if (!complete && own.length < key.first) return undefined;
     const pageSize = c1PageSize(key.first);
     return {
       items: own.slice(0, key.first).map((node, i) => ({ node, after: { pageToken: '', pageSize, offset: i + 1 } })),
-      hasNextPage: own.length > key.first,
+      hasNextPage: own.length > key.first || !complete,
     };
   };
 }
