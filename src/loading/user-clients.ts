@@ -5,11 +5,12 @@
  * group's `first`s add up to at most C1's largest page (100). A group of two or more users is one
  * Search with `users: [{id}, ...]` and a page of 100; a user alone gets a Search of their own, as
  * does every request with `after`. A user is answered from the combined page when it is C1's last
- * page (it holds all their clients) or holds at least `first` of theirs. Since the group's `first`s
- * fit in the page, a full page always holds at least `first` for every user, so each group costs
- * one call and n users cost at most n calls: 1 for up to 100 / first users, ceil(Σ first / 100)-ish
- * in general. Only a page C1 cuts short with a next token leaves users to their own Search. Each
- * user gets only the items whose `userId` is theirs.
+ * page (it holds all their clients) or holds at least `first` of theirs; the others get their own
+ * Search. When their clients fit in 100, a group costs one call. When they do not, the page is full,
+ * and since the group's `first`s add up to at most 100, at least one user has `first` in it: a
+ * group of k costs at most k calls. So n users cost one call per group (ceil(Σ first / 100) or so)
+ * when most users have few clients, as is usual, and never more than n. Each user gets only the
+ * items whose `userId` is theirs.
  *
  * This relies on C1 ordering a Search the same whatever its `users` filter (one order, filtered):
  * then a user's items in the combined page are the start of their own listing, and a cursor into
