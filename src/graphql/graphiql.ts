@@ -37,6 +37,26 @@ query PersonalClient {
     lastUsedAt
   }
 }
+
+# Find credentials by name (a case-insensitive substring), 10 at a time:
+# pass pageInfo.endCursor as \`after\` for the next 10.
+query SearchPersonalClients {
+  searchPersonalClients(filter: { query: "terraform" }, first: 10) {
+    edges {
+      cursor
+      node {
+        id
+        displayName
+        userId
+        expiresTime
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
 `,
   };
 }
