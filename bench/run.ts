@@ -14,6 +14,7 @@ import { fanOutScenario } from './scenarios/fan-out.js';
 import { herdScenario } from './scenarios/herd.js';
 import { hotScenario } from './scenarios/hot.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { searchScenario } from './scenarios/search.js';
 import { tokenChurnScenario } from './scenarios/token-churn.js';
 
 export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = {
@@ -23,6 +24,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   herd: herdScenario,
   'token-churn': tokenChurnScenario,
   memory: memoryScenario,
+  search: searchScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */
