@@ -6,6 +6,9 @@ export const ALL_FIELDS =
 const ONE = `query PersonalClient($id: ID!) { personalClient(id: $id) { ${ALL_FIELDS} } }`;
 const MANY = `query PersonalClients($ids: [ID!]!) { personalClients(ids: $ids) { ${ALL_FIELDS} } }`;
 
+const SEARCH = `query Search($filter: PersonalClientFilter, $first: Int) {
+  searchPersonalClients(filter: $filter, first: $first) { edges { cursor node { ${ALL_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+
 export const GRAPHQL_HEADERS = { 'content-type': 'application/json' } as const;
 
 export function oneClientBody(id: string): string {
@@ -19,4 +22,9 @@ export function manyClientsBody(ids: readonly string[]): string {
 /** True when a GraphQL response body carries no errors (autocannon counts the rest as mismatches). */
 export function hasNoErrors(body: string): boolean {
   return !body.includes('"errors"');
+}
+
+/** The first page of a search, with cursors: what a credentials page renders. */
+export function searchBody(filter: { query?: string; userIds?: string[] }, first = 25): string {
+  return JSON.stringify({ query: SEARCH, variables: { filter, first }, operationName: 'Search' });
 }

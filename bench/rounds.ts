@@ -20,6 +20,8 @@ export interface Measured {
   rounds: LoadResult[];
   /** Upstream GETs and token POSTs the sandbox saw during this target's runs. */
   gets: number;
+  /** List and Search page requests the sandbox saw during this target's runs. */
+  pages: number;
   tokenPosts: number;
   /**
    * Median over rounds of the server process's CPU time per completed request, in µs. Less
@@ -44,8 +46,8 @@ export async function measureRounds(
   rounds = env.options.rounds,
   seconds = env.options.roundSeconds,
 ): Promise<Record<string, Measured>> {
-  const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; gets: number; tokenPosts: number }> = {};
-  for (const t of targets) acc[t.name] = { rounds: [], cpu: [], gets: 0, tokenPosts: 0 };
+  const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; gets: number; pages: number; tokenPosts: number }> = {};
+  for (const t of targets) acc[t.name] = { rounds: [], cpu: [], gets: 0, pages: 0, tokenPosts: 0 };
   for (let round = 0; round < Math.max(1, rounds); round += 1) {
     for (const target of targets) {
       const before = await env.stats();
@@ -59,12 +61,13 @@ export async function measureRounds(
       entry.rounds.push(result);
       if (cpuBefore !== undefined && cpuAfter !== undefined) entry.cpu.push((cpuAfter - cpuBefore) / Math.max(1, result.requests));
       entry.gets += after.apiGets - before.apiGets;
+      entry.pages += after.apiPages - before.apiPages;
       entry.tokenPosts += after.tokenRequests - before.tokenRequests;
     }
   }
   const out: Record<string, Measured> = {};
-  for (const [name, { rounds: r, cpu, gets, tokenPosts }] of Object.entries(acc)) {
-    out[name] = { load: medianOf(r), rounds: r, gets, tokenPosts, cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined };
+  for (const [name, { rounds: r, cpu, gets, pages, tokenPosts }] of Object.entries(acc)) {
+    out[name] = { load: medianOf(r), rounds: r, gets, pages, tokenPosts, cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined };
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { fanOutScenario } from './scenarios/fan-out.js';
 import { herdScenario } from './scenarios/herd.js';
 import { hotScenario } from './scenarios/hot.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { searchScenario } from './scenarios/search.js';
 import { tokenChurnScenario } from './scenarios/token-churn.js';
 
 export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = {
@@ -25,6 +26,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   'token-churn': tokenChurnScenario,
   memory: memoryScenario,
   compression: compressionScenario,
+  search: searchScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */

@@ -16,6 +16,10 @@ import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
 import { buildSchema } from './graphql/schema.js';
+import { createCursorCodec } from './graphql/cursor.js';
+import { cursorKey } from './graphql/cursor-key.js';
+import { MAX_FILTER_USER_IDS } from './graphql/personal-client-filter.js';
+import { PersonalClientPages } from './loading/personal-client-pages.js';
 import { DeadlineSignals, deadlineSlotMs } from './resilience/deadline.js';
 import { createLimiter } from './loading/limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
@@ -122,11 +126,17 @@ export function createApp(deps: AppDeps): App {
   // Per caller, one token per C1 call: shared across replicas through Redis when there is one.
   const budget = createUpstreamBudget(config, { clock, guard: redisLayer?.guard });
   const source = new PersonalClientSource({ api, cache, limiter, budget, observer });
+  // List and Search share the GET's budget, limiter and cache: what they list is primed for reads by id.
+  const pages = new PersonalClientPages({ api, cache, limiter, budget, observer });
+  const cursorSecret = cursorKey(config.CURSOR_SECRET);
+  if (cursorSecret.ephemeral) {
+    logger.warn('CURSOR_SECRET is unset: cursors are sealed with this process\'s own key and fail on other replicas and after a restart');
+  }
 
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf, eventLoopLoad: deps.eventLoopLoad });
   const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
-  const schemaOptions = { maxIdsPerRequest: config.MAX_IDS_PER_REQUEST };
+  const schemaOptions = { maxIdsPerRequest: config.MAX_IDS_PER_REQUEST, cursors: createCursorCodec(cursorSecret.key) };
   // Apollo inline traces only for the router (INLINE_TRACES): see whoMayTrace.
   const mayTrace = whoMayTrace(config.INLINE_TRACES, config.ROUTER_SECRET === undefined ? undefined : security.fromRouter);
   const yoga = createYoga<Record<string, never>, GatewayContext>({
@@ -134,6 +144,8 @@ export function createApp(deps: AppDeps): App {
     context: createContextFactory({
       requestIdOf: observability.requestIdOf,
       source,
+      pages,
+      maxUsersPerSearch: MAX_FILTER_USER_IDS,
       serviceTokens,
       deadlineMs: config.REQUEST_DEADLINE_MS,
       deadlines,

@@ -5,6 +5,8 @@ import type { Observer } from '../kernel/observer.js';
 import type { TokenSource } from '../kernel/token-source.js';
 import type { DeadlineSignals } from '../resilience/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
+import type { Listing, PagePosition, PersonalClientPages, Slice } from '../loading/personal-client-pages.js';
+import { createUserClientsLoader, type UserClientsKey, type UserClientsLoader } from '../loading/user-clients.js';
 import type { LoadContext, PersonalClientSource } from '../loading/personal-client-source.js';
 import { defaultRequestId } from '../observability/request-id.js';
 import { bearerOf, tokenHash } from '../security/caller-key.js';
@@ -14,10 +16,21 @@ export interface GatewayContext {
   requestId: string;
   loaders: Loaders;
   load: LoadContext;
+  listings: Listings;
+}
+
+/** The request's C1 List and Search walks (see loading/personal-client-pages.ts). */
+export interface Listings {
+  walk(listing: Listing, first: number, after: PagePosition | undefined): Promise<Slice>;
+  /** Batched across the users asked for in one tick (see loading/user-clients.ts). */
+  userClients(key: UserClientsKey): Promise<Slice>;
 }
 
 export interface ContextDeps {
   source: PersonalClientSource;
+  pages: PersonalClientPages;
+  /** Users per combined Search at most: C1's bound on `users` (MAX_FILTER_USER_IDS). */
+  maxUsersPerSearch: number;
   /** The service credential's token source; absent in forward mode. */
   serviceTokens: TokenSource | undefined;
   /** Each GraphQL request's budget for all upstream work, in ms (REQUEST_DEADLINE_MS). */
@@ -43,7 +56,23 @@ export function createContextFactory(deps: ContextDeps) {
     const forwardPartition = deps.serviceTokens === undefined ? partition : undefined;
     const callerOf = () => deps.callerKeyOf(initial, forwardPartition);
     const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, callerOf, deps.deadlineMs, deps.deadlines);
-    return { requestId: load.requestId, load, loaders: createLoaders(deps.source, load, { maxBatchSize: deps.maxBatchSize, observer: deps.observer }) };
+    return {
+      requestId: load.requestId,
+      load,
+      loaders: createLoaders(deps.source, load, { maxBatchSize: deps.maxBatchSize, observer: deps.observer }),
+      listings: listingsFor(deps, load),
+    };
+  };
+}
+
+function listingsFor(deps: ContextDeps, load: LoadContext): Listings {
+  let users: UserClientsLoader | undefined; // most requests list nothing: made on first use
+  return {
+    walk: (listing, first, after) => deps.pages.walk(listing, first, after, load),
+    userClients: (key) => {
+      users ??= createUserClientsLoader(deps.pages, load, deps.maxUsersPerSearch);
+      return users.load(key);
+    },
   };
 }
 

@@ -21,8 +21,10 @@ export function createGraphiQLOptions(exampleId: string | undefined): GraphiQLOp
   const id = exampleId ?? '<a personal client id>';
   return {
     title: 'c1-gateway GraphiQL',
-    defaultQuery: `# Look up a C1 personal client credential by id.
-query PersonalClient {
+    // One operation, so the run button runs it at once (with two, GraphiQL asks which).
+    defaultQuery: `# Look up a C1 personal client credential by id, and find credentials by name
+# (a case-insensitive substring), 10 at a time: pass pageInfo.endCursor as \`after\` for the next 10.
+query Explore {
   personalClient(id: ${JSON.stringify(id)}) {
     id
     clientId
@@ -35,6 +37,21 @@ query PersonalClient {
     deletedAt
     expiresTime
     lastUsedAt
+  }
+  searchPersonalClients(filter: { query: "terraform" }, first: 10) {
+    edges {
+      cursor
+      node {
+        id
+        displayName
+        userId
+        expiresTime
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
   }
 }
 `,

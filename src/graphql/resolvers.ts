@@ -3,16 +3,20 @@ import type { PersonalClient } from '../domain/personal-client.js';
 import type { GatewayContext } from './context.js';
 import { DateTime } from './date-time.js';
 import { assertValidId } from './ids.js';
+import { createListingResolvers, type ListingResolverOptions } from './listing-resolvers.js';
 
-export interface ResolverOptions {
+export interface ResolverOptions extends ListingResolverOptions {
   /** Longest `personalClients(ids)` list accepted (MAX_IDS_PER_REQUEST). */
   maxIdsPerRequest: number;
 }
 
 export function createResolvers(options: ResolverOptions) {
+  const listings = createListingResolvers(options);
   return {
     DateTime,
+    User: listings.User,
     Query: {
+      ...listings.Query,
       personalClient(_: unknown, args: { id: string }, ctx: GatewayContext) {
         assertValidId(args.id);
         return ctx.loaders.personalClientById(args.id);

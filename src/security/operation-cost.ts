@@ -8,6 +8,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { measureListings } from './listing-cost.js';
 
 /** The root fields that fetch personal clients, and the argument holding the ids. */
 const FETCHING_FIELDS: Record<string, string> = {
@@ -15,15 +16,16 @@ const FETCHING_FIELDS: Record<string, string> = {
   personalClients: 'ids',
   _entities: 'representations',
 };
-/** The one entity type this subgraph resolves; a router never sends another here. */
-const ENTITY_TYPE = 'PersonalClient';
+/** The entity types this subgraph resolves; a router never sends another here. Only PersonalClient ids are fetched. */
+const ENTITY_TYPES = ['PersonalClient', 'User'];
 
 /** What an operation would cost, read from its document and variables before it runs. */
 export interface OperationCost {
   /**
    * The most upstream fetches it can cause: the distinct ids it names at the root, across aliases,
-   * fragments, lists and `_entities` representations. Distinct, because the request's loader
-   * fetches a repeated id once. An id that cannot be read statically counts as one more fetch.
+   * fragments, lists and `_entities` representations (distinct, because the request's loader
+   * fetches a repeated id once; an id that cannot be read statically counts as one more fetch),
+   * plus the C1 List/Search calls its connections can make (see listing-cost.ts).
    */
   fetches: number;
   /**
@@ -103,7 +105,11 @@ export function measureOperation(
     cost.resolutions += items;
     cost.fields += items * (1 + (field.selectionSet === undefined ? 0 : width(field.selectionSet)));
   }
-  cost.fetches = ids.size + unknown;
+  // Connections: their C1 calls join the fan-out; their pages are objects and fields like any other.
+  const listings = measureListings(fields.values(), fragments, vars);
+  cost.fetches = ids.size + unknown + listings.calls;
+  cost.resolutions += listings.objects;
+  cost.fields = Math.max(cost.fields, listings.fields);
   return cost;
 }
 
@@ -165,19 +171,19 @@ function countIds(
   else {
     list.forEach((rep, index) => {
       const reason = representationProblem(rep);
-      if (reason === undefined) add((rep as { id: string }).id);
-      else invalid(`representation ${index}: ${reason}`);
+      if (reason !== undefined) invalid(`representation ${index}: ${reason}`);
+      else if ((rep as { __typename: string }).__typename === 'PersonalClient') add((rep as { id: string }).id);
     });
   }
   return list.length;
 }
 
-/** A representation this subgraph can resolve: `{ __typename: "PersonalClient", id: "<string>" }`. */
+/** A representation this subgraph can resolve: `{ __typename: "PersonalClient" | "User", id: "<string>" }`. */
 function representationProblem(rep: unknown): string | undefined {
   if (typeof rep !== 'object' || rep === null || Array.isArray(rep)) return 'must be an object';
   const { __typename: typename, id } = rep as { __typename?: unknown; id?: unknown };
   if (typeof typename !== 'string') return '__typename is required';
-  if (typename !== ENTITY_TYPE) return `__typename must be ${ENTITY_TYPE}, the only entity resolved here`;
+  if (!ENTITY_TYPES.includes(typename)) return `__typename must be ${ENTITY_TYPES.join(' or ')}, the entities resolved here`;
   if (typeof id !== 'string') return 'id must be a string';
   return undefined;
 }

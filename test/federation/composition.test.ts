@@ -39,12 +39,13 @@ describe('composing our subgraph into a supergraph', () => {
   });
 
   it('serves an SDL over _service with the federation link, our @key directives and descriptions', () => {
-    expect(ourSdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])');
+    expect(ourSdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@listSize"])');
     expect(ourSdl).toMatch(/type PersonalClient\s+@key\(fields: "id"\)/);
-    expect(ourSdl).toMatch(/type User\s+@key\(fields: "id", resolvable: false\)/);
+    expect(ourSdl).toMatch(/type User\s+@key\(fields: "id"\)/);
+    expect(ourSdl).toContain('@listSize(slicingArguments: ["first"], sizedFields: ["edges", "nodes"], requireOneSlicingArgument: false)');
     expect(ourSdl).toContain('One personal client credential by its C1 id');
     expect(ourSdl).toContain('The owning user, as a reference resolved by the subgraph that owns users');
-    // Only @key is imported: every other federation directive stays namespaced, so none can clash with ours.
+    // Only @key and @listSize are imported: every other federation directive stays namespaced, so none can clash with ours.
     expect(ourSdl).toContain('directive @federation__shareable');
     expect(ourSdl).not.toContain('directive @shareable');
   });
@@ -61,9 +62,13 @@ describe('composing our subgraph into a supergraph', () => {
     expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/join/v0.');
     // PersonalClient is an entity owned by c1 and referenced (not resolvable) from users ...
     expect(supergraph).toMatch(/type PersonalClient\s+@join__type\(graph: C1, key: "id"\)\s+@join__type\(graph: USERS, key: "id", resolvable: false\)/);
-    // ... and User the other way round: users resolves it, c1 only references it.
-    expect(supergraph).toMatch(/type User\s+@join__type\(graph: C1, key: "id", resolvable: false\)\s+@join__type\(graph: USERS, key: "id"\)/);
+    // ... and User is resolved by both: users owns its fields, c1 contributes personalClients.
+    expect(supergraph).toMatch(/type User\s+@join__type\(graph: C1, key: "id"\)\s+@join__type\(graph: USERS, key: "id"\)/);
     expect(supergraph).toMatch(/email: String! @join__field\(graph: USERS\)/);
     expect(supergraph).toMatch(/user: User @join__field\(graph: C1\)/);
+    expect(supergraph).toMatch(/type User[^}]*personalClients\([\s\S]*?\): PersonalClientConnection! @join__field\(graph: C1\) @listSize\(/);
+    // Demand control reaches the router: the cost spec is linked and @listSize kept on the connections.
+    expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@listSize"])');
+    expect(supergraph).toMatch(/searchPersonalClients\([\s\S]*?\): PersonalClientConnection! @join__field\(graph: C1\) @listSize\(slicingArguments: \["first"\]/);
   });
 });

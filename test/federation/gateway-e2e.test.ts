@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SAMPLE_CLIENT_ID, SEED_USER_IDS } from '../../src/sandbox/index.js';
+import { ADMIN_USER_ID, SAMPLE_CLIENT_ID, SEED_USER_IDS } from '../../src/sandbox/index.js';
 import { forwardTo, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startRouter, type Router } from './router.js';
 import { emailOf, startUsersSubgraph, type UsersSubgraph } from './users-subgraph.js';
 
 const OWNERLESS_ID = '2OwnerLessC1ient00000000000';
+/** Users the users subgraph hands out; one twice, as a directory listing might. */
+const REVIEWED_USERS = [ADMIN_USER_ID, SEED_USER_IDS[1] as string, SEED_USER_IDS[2] as string, ADMIN_USER_ID];
 
 describe('our subgraph behind a real federation router (@apollo/gateway)', () => {
   let gw: TestGateway;
@@ -25,7 +27,7 @@ describe('our subgraph behind a real federation router (@apollo/gateway)', () =>
     if (template === undefined) throw new Error('the sandbox seed is empty');
     gw.sandbox.addClient({ ...template, id: OWNERLESS_ID, userId: null, displayName: 'No owner' });
     proxy = await startFakeUpstream(forwardTo(gw.fetch));
-    users = await startUsersSubgraph(refs);
+    users = await startUsersSubgraph(refs, REVIEWED_USERS);
     router = await startRouter([
       { name: 'c1', url: `${proxy.origin}/graphql` },
       { name: 'users', url: users.url },
@@ -82,5 +84,22 @@ describe('our subgraph behind a real federation router (@apollo/gateway)', () =>
     expect(representations).toHaveLength(25);
     expect(new Set(representations.map((r) => JSON.stringify(r))).size).toBe(8);
     expect(gw.sandbox.stats.apiGets).toBe(8);
+  });
+
+  it('adds each user\'s own personal clients to users from the users subgraph: one _entities call, one Search', async () => {
+    const result = await router.execute('{ usersToReview { id email personalClients(first: 3) { nodes { id userId } pageInfo { hasNextPage } } } }');
+
+    expect(result.errors).toBeUndefined();
+    const own = (userId: string) => gw.sandbox.clients.filter((c) => c.userId === userId).map((c) => ({ id: c.id, userId }));
+    expect(result.data).toEqual({
+      usersToReview: REVIEWED_USERS.map((id) => ({
+        id,
+        email: emailOf(id),
+        personalClients: { nodes: own(id).slice(0, 3), pageInfo: { hasNextPage: own(id).length > 3 } },
+      })),
+    });
+    expect(proxy.requests.filter((r) => r.body.includes('_entities'))).toHaveLength(1);
+    expect(gw.sandbox.stats.apiPages).toBe(1);
+    expect(gw.sandbox.stats.apiGets).toBe(0);
   });
 });

@@ -13,6 +13,8 @@ export const USERS_TYPE_DEFS = /* GraphQL */ `
   type Query {
     "Personal clients waiting for an access review, as references (ids only)."
     clientsToReview: [PersonalClient!]!
+    "Users whose credentials are due for review."
+    usersToReview: [User!]!
   }
 
   # No type descriptions here: descriptions that differ between subgraphs become composition
@@ -36,14 +38,18 @@ export interface UsersSubgraph {
   close(): Promise<void>;
 }
 
-/** Serves the users subgraph on 127.0.0.1, port 0; `clientsToReview` returns `clientIds` as references. */
-export async function startUsersSubgraph(clientIds: readonly string[] = []): Promise<UsersSubgraph> {
+/**
+ * Serves the users subgraph on 127.0.0.1, port 0; `clientsToReview` returns `clientIds` as
+ * references, `usersToReview` the users `userIds`.
+ */
+export async function startUsersSubgraph(clientIds: readonly string[] = [], userIds: readonly string[] = []): Promise<UsersSubgraph> {
   const schema = buildSubgraphSchema([
     {
       typeDefs: parse(USERS_TYPE_DEFS),
       resolvers: {
         Query: {
           clientsToReview: () => clientIds.map((id) => ({ __typename: 'PersonalClient', id })),
+          usersToReview: () => userIds.map((id) => ({ id, email: emailOf(id) })),
         },
         User: {
           __resolveReference: (ref: { id: string }) => ({ id: ref.id, email: emailOf(ref.id) }),

@@ -74,6 +74,13 @@ describe('Cache-Control for the caches above the gateway', () => {
     expect((await cacheControl('{ _service { sdl } }')).cacheControl).toBe('no-store');
   });
 
+  it('says no-store for an answer that lists (pages are never kept), even beside a value read by id', async () => {
+    await start();
+    expect((await cacheControl('{ searchPersonalClients(first: 10) { nodes { id } } }')).cacheControl).toBe('no-store');
+    const mixed = `query($id: ID!) { personalClient(id: $id) { id } myPersonalClients(first: 10) { nodes { id } } }`;
+    expect((await cacheControl(mixed, { id: SAMPLE_CLIENT_ID })).cacheControl).toBe('no-store');
+  });
+
   it('says no-store on a refusal', async () => {
     await start({ CALLER_UPSTREAM_RATE: '1', CALLER_UPSTREAM_BURST: '1' });
     const [a, b] = gw.sandbox.clients.map((c) => c.id as string);

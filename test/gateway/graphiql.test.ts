@@ -50,10 +50,17 @@ describe('GraphiQL at /graphql', () => {
     const page = await openInBrowser(gw);
     expect(page.html).toContain(SAMPLE_CLIENT_ID);
 
-    const body = await gw.query<{ personalClient: { id: string; displayName: string } }>(defaultQuery ?? '');
+    const body = await gw.query<{
+      personalClient: { id: string; displayName: string };
+      searchPersonalClients: { edges: { node: { displayName: string } }[] };
+    }>(defaultQuery ?? '');
     expect(body.errors).toBeUndefined();
     const seeded = gw.sandbox.clients.find((c) => c.id === SAMPLE_CLIENT_ID);
     expect(body.data?.personalClient).toMatchObject({ id: SAMPLE_CLIENT_ID, displayName: seeded?.displayName });
+    // The search example finds what its comment says: names containing "terraform", any case.
+    const found = body.data?.searchPersonalClients.edges ?? [];
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((e) => e.node.displayName.toLowerCase().includes('terraform'))).toBe(true);
   });
 
   it('goes out gzip- or br-compressed as accepted, each decoding to the uncompressed page, with an ETag per coding', async () => {

@@ -106,7 +106,8 @@ describe('counting what an operation resolves', () => {
   it('names the first representation that cannot resolve here', () => {
     const cases: [unknown, RegExp][] = [
       [{ id: '1' }, /__typename is required/],
-      [{ __typename: 'User', id: '1' }, /__typename must be PersonalClient/],
+      [{ __typename: 'Foo', id: '1' }, /__typename must be PersonalClient or User/],
+      [{ __typename: 'User', id: 1 }, /id must be a string/],
       [{ __typename: 'PersonalClient' }, /id must be a string/],
       [{ __typename: 'PersonalClient', id: 7 }, /id must be a string/],
       ['PersonalClient:1', /must be an object/],
@@ -118,5 +119,36 @@ describe('counting what an operation resolves', () => {
       expect(cost.invalidRepresentation).toMatch(/^representation 1: /);
       expect(cost.invalidRepresentation).toMatch(reason);
     }
+  });
+});
+
+describe('counting what connections cost: C1 List/Search calls, the objects of their pages, their fields', () => {
+  const CONNECTION = 'nodes { id displayName } pageInfo { endCursor }';
+
+  it('counts a first page as one C1 call, and a page after a cursor as the most pages it can span', () => {
+    expect(measure(`{ searchPersonalClients(first: 7) { ${CONNECTION} } }`)).toMatchObject({ fetches: 1, resolutions: 1 + 7 });
+    expect(measure(`{ myPersonalClients { ${CONNECTION} } }`)).toMatchObject({ fetches: 1, resolutions: 1 + 25 });
+    // From inside a page of at least 10: 100 items span at most 11 pages.
+    expect(measure(`{ myPersonalClients(first: 100, after: "c") { ${CONNECTION} } }`).fetches).toBe(11);
+    expect(measure(`query($a: String) { myPersonalClients(first: 20, after: $a) { ${CONNECTION} } }`, { a: null }).fetches).toBe(1);
+  });
+
+  it('counts User references times their connection, whatever fragment selects it', () => {
+    const users = Array.from({ length: 4 }, (_, i) => ({ __typename: 'User', id: `u${i}` }));
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { personalClients(first: 10) { ...P } } } }
+      fragment P on PersonalClientConnection { nodes { id } }`;
+    expect(measure(query, { r: [...users, { __typename: 'PersonalClient', id: 'p' }] })).toMatchObject({ fetches: 1 + 4, resolutions: 5 + 40 });
+  });
+
+  it('weights nested connections by their parents: 3 clients\' owners\' 10 clients each', () => {
+    const query = `{ personalClients(ids: ["1", "2", "3"]) { user { personalClients(first: 10) { edges { node { id } } } } } }`;
+    expect(measure(query)).toMatchObject({ fetches: 3 + 3, resolutions: 3 + 30 });
+  });
+
+  it('bounds 100 users\' connections of 100: 100 calls and 10,000 clients, past the default limits', () => {
+    const users = Array.from({ length: 100 }, (_, i) => ({ __typename: 'User', id: `u${i}` }));
+    const cost = measure('query($r: [_Any!]!) { _entities(representations: $r) { ... on User { personalClients(first: 100) { nodes { id } } } } }', { r: users });
+    expect(cost).toMatchObject({ fetches: 100, resolutions: 100 + 10_000 });
+    expect(cost.fields).toBeGreaterThanOrEqual(100 * 100);
   });
 });
