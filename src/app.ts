@@ -15,7 +15,7 @@ import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
 import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
-import { buildSchema } from './graphql/schema.js';
+import { buildSchema, type SchemaOptions } from './graphql/schema.js';
 import { createCursorCodec } from './graphql/cursor.js';
 import { cursorKey } from './graphql/cursor-key.js';
 import { MAX_FILTER_USER_IDS } from './graphql/personal-client-filter.js';
@@ -136,7 +136,13 @@ export function createApp(deps: AppDeps): App {
   // Caller auth, HTTP edge (CORS, CSRF, body size, batching), operation limits and the fan-out cap.
   const security = createSecurity({ config, logger, clock, requestIdOf: observability.requestIdOf, eventLoopLoad: deps.eventLoopLoad });
   const deadlines = new DeadlineSignals(deadlineSlotMs(config.REQUEST_DEADLINE_MS));
-  const schemaOptions = { maxIdsPerRequest: config.MAX_IDS_PER_REQUEST, cursors: createCursorCodec(cursorSecret.key) };
+  const cacheScope = config.C1_AUTH_MODE === 'forward' ? 'private' : 'public';
+  const schemaOptions: SchemaOptions = {
+    maxIdsPerRequest: config.MAX_IDS_PER_REQUEST,
+    cursors: createCursorCodec(cursorSecret.key),
+    // Whole seconds rounded down, as the header's max-age: the hint is a ceiling the header never exceeds.
+    cacheHints: { valueMaxAgeSeconds: Math.floor(config.CACHE_TTL_MS / 1000), scope: cacheScope },
+  };
   // Apollo inline traces only for the router (INLINE_TRACES): see whoMayTrace.
   const mayTrace = whoMayTrace(config.INLINE_TRACES, config.ROUTER_SECRET === undefined ? undefined : security.fromRouter);
   const yoga = createYoga<Record<string, never>, GatewayContext>({
@@ -179,7 +185,7 @@ export function createApp(deps: AppDeps): App {
         ? []
         : [useInlineTrace({ tracedSchema: buildSchema(schemaOptions), mayTrace, clock, nowNs: process.hrtime.bigint })]),
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
-      useCacheControl({ scope: config.C1_AUTH_MODE === 'forward' ? 'private' : 'public', endpoint: '/graphql' }),
+      useCacheControl({ scope: cacheScope, endpoint: '/graphql' }),
       ...security.executionPlugins,
     ],
   });

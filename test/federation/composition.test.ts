@@ -39,13 +39,17 @@ describe('composing our subgraph into a supergraph', () => {
   });
 
   it('serves an SDL over _service with the federation link, our @key directives and descriptions', () => {
-    expect(ourSdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@listSize"])');
+    expect(ourSdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@listSize", "@composeDirective"])');
     expect(ourSdl).toMatch(/type PersonalClient\s+@key\(fields: "id"\)/);
     expect(ourSdl).toMatch(/type User\s+@key\(fields: "id"\)/);
     expect(ourSdl).toContain('@listSize(slicingArguments: ["first"], sizedFields: ["edges", "nodes"], requireOneSlicingArgument: false)');
     expect(ourSdl).toContain('One personal client credential by its C1 id');
     expect(ourSdl).toContain('The owning user, as a reference resolved by the subgraph that owns users');
-    // Only @key and @listSize are imported: every other federation directive stays namespaced, so none can clash with ours.
+    // The cache hints, with the lifetime from CACHE_TTL_MS (30 s by default), linked for composition.
+    expect(ourSdl).toContain('@link(url: "https://c1-gateway.conductorone.dev/cache-control/v1.0", import: ["@cacheControl"])');
+    expect(ourSdl).toContain('@composeDirective(name: "@cacheControl")');
+    expect(ourSdl).toMatch(/type PersonalClient\s+@key\(fields: "id"\)\s+@cacheControl\(maxAge: 30\)/);
+    // Only @key, @listSize and @composeDirective are imported: every other federation directive stays namespaced, so none can clash with ours.
     expect(ourSdl).toContain('directive @federation__shareable');
     expect(ourSdl).not.toContain('directive @shareable');
   });
@@ -70,5 +74,9 @@ describe('composing our subgraph into a supergraph', () => {
     // Demand control reaches the router: the cost spec is linked and @listSize kept on the connections.
     expect(supergraph).toContain('@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@listSize"])');
     expect(supergraph).toMatch(/searchPersonalClients\([\s\S]*?\): PersonalClientConnection! @join__field\(graph: C1\) @listSize\(slicingArguments: \["first"\]/);
+    // The cache hints reach routers that read directives: @cacheControl is composed, not dropped.
+    expect(supergraph).toContain('directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION');
+    expect(supergraph).toMatch(/type PersonalClient\s[^{]*@cacheControl\(maxAge: 30\)/);
+    expect(supergraph).toMatch(/myPersonalClients\([\s\S]*?\): PersonalClientConnection! [^\n]*@cacheControl\(maxAge: 0\)/);
   });
 });

@@ -87,6 +87,24 @@ describe('Cache-Control for the caches above the gateway', () => {
     expect((await cacheControl(TWO, { a, b })).cacheControl).toBe('no-store');
   });
 
+  it('serves SDL hints that follow the config: the value lifetime from CACHE_TTL_MS, listings 0, PRIVATE in forward mode', async () => {
+    // Forward mode wants a caller's bearer on every request; reading the SDL never sends it to C1.
+    const sdlOf = async (env: Record<string, string>) => {
+      gw = await startGateway({ env });
+      const body = await gw.query<{ _service: { sdl: string } }>('{ _service { sdl } }', {}, { authorization: 'Bearer any-caller' });
+      await gw.close();
+      return body.data?._service.sdl ?? '';
+    };
+    const service = await sdlOf({ CACHE_TTL_MS: '12000' });
+    expect(service).toMatch(/type PersonalClient\s+@key\(fields: "id"\)\s+@cacheControl\(maxAge: 12\)\s/);
+    expect(service.match(/@cacheControl\(maxAge: 0\)/g)).toHaveLength(3);
+
+    const forward = await sdlOf({ CACHE_TTL_MS: '12000', C1_AUTH_MODE: 'forward' });
+    expect(forward).toMatch(/type PersonalClient\s+@key\(fields: "id"\)\s+@cacheControl\(maxAge: 12, scope: PRIVATE\)/);
+    expect(forward.match(/@cacheControl\(maxAge: 0, scope: PRIVATE\)/g)).toHaveLength(3);
+    gw = await startGateway(); // closed by afterEach
+  });
+
   it('marks forward-mode answers private, varying by Authorization', async () => {
     const sandbox = createSandbox();
     await sandbox.listen(0);
