@@ -186,9 +186,12 @@ export const grantTokens: Handler = (_request, index) => tokenGrant(`tok-${index
  */
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'accept-encoding']);
 
+/** Response headers passed back besides the content type: what a cache above the forwarded server reads. */
+const CACHE_HEADERS = ['cache-control', 'vary'];
+
 /**
  * A handler that passes each request on through `send` (a fetch to another server, or a gateway's
- * in-process fetch) and answers with its status, content type and body.
+ * in-process fetch) and answers with its status, content type, cache headers and body.
  */
 export function forwardTo(send: (path: string, init: RequestInit) => Promise<Response>): (request: RecordedRequest) => Promise<Reply> {
   return async (request) => {
@@ -198,10 +201,11 @@ export function forwardTo(send: (path: string, init: RequestInit) => Promise<Res
     }
     const bodyless = request.method === 'GET' || request.method === 'HEAD';
     const response = await send(request.path, { method: request.method, headers, ...(bodyless ? {} : { body: request.body }) });
-    return {
-      status: response.status,
-      headers: { 'content-type': response.headers.get('content-type') ?? 'application/json' },
-      body: await response.text(),
-    };
+    const passed: Record<string, string> = { 'content-type': response.headers.get('content-type') ?? 'application/json' };
+    for (const name of CACHE_HEADERS) {
+      const value = response.headers.get(name);
+      if (value !== null) passed[name] = value;
+    }
+    return { status: response.status, headers: passed, body: await response.text() };
   };
 }
