@@ -15,6 +15,13 @@ interface Verdict {
   noStore: boolean;
 }
 
+/**
+ * What an answer that must not be kept says. `max-age=0` beside `no-store` changes nothing for an
+ * HTTP cache (no-store wins) but is what Hive Gateway's response cache reads: it ignores `no-store`
+ * and takes the least max-age of the subgraph answers as the TTL, where 0 means "do not cache".
+ */
+export const NO_STORE = 'no-store, max-age=0';
+
 /** Root fields that describe the schema rather than C1's data: never cached above us. */
 const SCHEMA_FIELDS = new Set(['__schema', '__type', '_service']);
 
@@ -58,15 +65,15 @@ export function useCacheControl(options: CacheControlOptions): Plugin {
 }
 
 function headerFor(verdict: Verdict | undefined, status: number, scope: 'public' | 'private'): string {
-  if (verdict === undefined || verdict.noStore || status !== 200) return 'no-store';
+  if (verdict === undefined || verdict.noStore || status !== 200) return NO_STORE;
   let freshMs = Number.POSITIVE_INFINITY;
   for (const stats of verdict.stats) {
-    if (stats.staleServed > 0) return 'no-store';
+    if (stats.staleServed > 0) return NO_STORE;
     freshMs = Math.min(freshMs, stats.freshMs);
   }
   // Whole seconds, rounded down, so a cache above never keeps a value longer than we would.
   const maxAge = Math.floor(freshMs / 1000);
-  return Number.isFinite(maxAge) && maxAge >= 1 ? `${scope}, max-age=${maxAge}` : 'no-store';
+  return Number.isFinite(maxAge) && maxAge >= 1 ? `${scope}, max-age=${maxAge}` : NO_STORE;
 }
 
 function describesSchema(document: DocumentNode, operationName: string | null | undefined): boolean {

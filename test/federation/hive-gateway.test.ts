@@ -14,8 +14,9 @@ const LISTING = '{ searchPersonalClients(first: 5) { nodes { id } } }';
  * sends both (checked by taking each away):
  * - the HTTP cache reads only the header: max-age, `no-store`, `private` (a shared cache never keeps it);
  * - the response cache reads the supergraph's @cacheControl hints (maxAge: 0 on listings, scope
- *   PRIVATE in forward mode) and lowers their TTL to each subgraph answer's max-age; it ignores
- *   `no-store` and `private`, so without the hints it would keep listings and callers' own answers.
+ *   PRIVATE in forward mode) and lowers their TTL to each subgraph answer's max-age. It reads neither
+ *   `no-store` nor `private`: the `max-age=0` beside `no-store` is what keeps a stale answer out, and
+ *   without the PRIVATE hints it would share one caller's answers with every other.
  */
 describe.each<HiveCaching>(['http-cache', 'response-cache'])('our subgraph behind Hive Gateway with its %s on', (caching) => {
   let gw: TestGateway;
@@ -81,6 +82,20 @@ describe.each<HiveCaching>(['http-cache', 'response-cache'])('our subgraph behin
     await start(TTL_ENV);
     await hive.query(LISTING);
     await hive.query(LISTING);
+    expect(proxy.requests).toHaveLength(2);
+  });
+
+  it('never keeps an answer served stale because C1 failed (no-store): the next one reaches our subgraph', async () => {
+    await start({ ...TTL_ENV, UPSTREAM_RETRIES: '0' });
+    await gw.query(BY_ID);
+    now += 11_000;
+    await gw.sandbox.close(); // C1 unreachable: our expired entry is served instead of an error
+    const stale = await hive.query(BY_ID);
+    expect(stale.errors).toBeUndefined();
+    expect(proxy.requests).toHaveLength(1);
+
+    now += 1_000;
+    expect(await hive.query(BY_ID)).toEqual(stale);
     expect(proxy.requests).toHaveLength(2);
   });
 

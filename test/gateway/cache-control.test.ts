@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
+/** `no-store` for HTTP caches and Apollo Router; `max-age=0` for Hive Gateway's response cache. */
+const NO_STORE = 'no-store, max-age=0';
 const BY_ID = 'query($id: ID!) { personalClient(id: $id) { id } }';
 const TWO = 'query($a: ID!, $b: ID!) { a: personalClient(id: $a) { id } b: personalClient(id: $b) { id } }';
 
@@ -50,7 +52,7 @@ describe('Cache-Control for the caches above the gateway', () => {
 
   it('says no-store when any field errored', async () => {
     await start();
-    expect((await cacheControl(TWO, { a: SAMPLE_CLIENT_ID, b: 'bad id\u0007' })).cacheControl).toBe('no-store');
+    expect((await cacheControl(TWO, { a: SAMPLE_CLIENT_ID, b: 'bad id\u0007' })).cacheControl).toBe(NO_STORE);
   });
 
   it('says no-store when a value was served stale because C1 failed', async () => {
@@ -64,27 +66,27 @@ describe('Cache-Control for the caches above the gateway', () => {
       body: JSON.stringify({ query: BY_ID, variables: { id: SAMPLE_CLIENT_ID } }),
     });
     expect(((await response.json()) as { data: unknown }).data).toEqual({ personalClient: { id: SAMPLE_CLIENT_ID } });
-    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('cache-control')).toBe(NO_STORE);
   });
 
   it('says no-store for introspection and for answers that used no value', async () => {
     await start();
-    expect((await cacheControl('{ __schema { queryType { name } } }')).cacheControl).toBe('no-store');
-    expect((await cacheControl('{ __typename }')).cacheControl).toBe('no-store');
-    expect((await cacheControl('{ _service { sdl } }')).cacheControl).toBe('no-store');
+    expect((await cacheControl('{ __schema { queryType { name } } }')).cacheControl).toBe(NO_STORE);
+    expect((await cacheControl('{ __typename }')).cacheControl).toBe(NO_STORE);
+    expect((await cacheControl('{ _service { sdl } }')).cacheControl).toBe(NO_STORE);
   });
 
   it('says no-store for an answer that lists (pages are never kept), even beside a value read by id', async () => {
     await start();
-    expect((await cacheControl('{ searchPersonalClients(first: 10) { nodes { id } } }')).cacheControl).toBe('no-store');
+    expect((await cacheControl('{ searchPersonalClients(first: 10) { nodes { id } } }')).cacheControl).toBe(NO_STORE);
     const mixed = `query($id: ID!) { personalClient(id: $id) { id } myPersonalClients(first: 10) { nodes { id } } }`;
-    expect((await cacheControl(mixed, { id: SAMPLE_CLIENT_ID })).cacheControl).toBe('no-store');
+    expect((await cacheControl(mixed, { id: SAMPLE_CLIENT_ID })).cacheControl).toBe(NO_STORE);
   });
 
   it('says no-store on a refusal', async () => {
     await start({ CALLER_UPSTREAM_RATE: '1', CALLER_UPSTREAM_BURST: '1' });
     const [a, b] = gw.sandbox.clients.map((c) => c.id as string);
-    expect((await cacheControl(TWO, { a, b })).cacheControl).toBe('no-store');
+    expect((await cacheControl(TWO, { a, b })).cacheControl).toBe(NO_STORE);
   });
 
   it('serves SDL hints that follow the config: the value lifetime from CACHE_TTL_MS, listings 0, PRIVATE in forward mode', async () => {
