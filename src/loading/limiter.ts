@@ -72,6 +72,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
   const durations = new Ewma(DURATION_WEIGHT);
   let active = 0;
   const hold = new HoldBack({ maxHoldMs: options.maxHoldMs, now, setTimer: options.setTimer, onRelease: () => pump() });
+  observer.upstreamLimit(limit.slots);
 
   /** Sends queued calls while there is room, in their callers' turns. */
   function pump(): void {

@@ -175,7 +175,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     budgetRefused: () => budgetRefused.inc(),
     upstreamLimit(slots, change) {
       upstreamLimit.set(slots);
-      upstreamLimitChanges.inc({ change });
+      if (change !== undefined) upstreamLimitChanges.inc({ change });
     },
     upstreamQueued: (length) => upstreamQueued.set(length),
   };

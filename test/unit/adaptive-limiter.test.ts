@@ -27,7 +27,7 @@ function harness(limits: { initial: number; min?: number; max?: number }, maxQue
     },
     observer: {
       ...noopObserver,
-      upstreamLimit: (slots, change) => void reported.limits.push([slots, change]),
+      upstreamLimit: (slots, change) => void reported.limits.push([slots, change ?? 'start']),
       upstreamQueued: (length) => void reported.queued.push(length),
     },
   });
@@ -94,7 +94,7 @@ describe('limiter learning from attempts', () => {
     advance(1);
     await expect(feedback(() => Promise.reject(errorForStatus(503, undefined, 0)), undefined)).rejects.toMatchObject({ status: 503 });
     expect(limiter.slots).toBe(1);
-    expect(reported.limits).toEqual([[3, 'increase'], [2, 'pushback'], [1, 'pushback']]);
+    expect(reported.limits).toEqual([[2, 'start'], [3, 'increase'], [2, 'pushback'], [1, 'pushback']]);
   });
 
   it('a Retry-After holds back the whole pool: no new call and no retry is sent until it ends', async () => {
