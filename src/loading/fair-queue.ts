@@ -7,7 +7,11 @@ export const OVERFLOW_LANE = '\u0000overflow';
 export interface FairQueueOptions {
   /** Queued entries across every caller (UPSTREAM_MAX_QUEUE). */
   maxQueued: number;
-  /** Callers with a lane of their own at once (UPSTREAM_MAX_CALLERS); the rest share OVERFLOW_LANE. */
+  /**
+   * Lanes at once, OVERFLOW_LANE included (UPSTREAM_MAX_CALLERS): the first maxCallers − 1 callers
+   * with queued calls get their own, the rest share the overflow lane; 1 makes one queue for all,
+   * first come first served.
+   */
   maxCallers: number;
 }
 
@@ -42,7 +46,9 @@ export class FairQueue<T> {
 
   /** The lane `caller`'s entries go to. */
   laneOf(caller: string): string {
-    return this.#lanes.has(caller) || this.#lanes.size < this.#options.maxCallers ? caller : OVERFLOW_LANE;
+    if (this.#lanes.has(caller)) return caller;
+    const own = this.#lanes.size - (this.#lanes.has(OVERFLOW_LANE) ? 1 : 0);
+    return own < this.#options.maxCallers - 1 ? caller : OVERFLOW_LANE;
   }
 
   push(caller: string, entry: T): PushResult<T> {

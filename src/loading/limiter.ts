@@ -17,7 +17,7 @@ export interface LimiterOptions {
   maxHoldMs: number;
   /** Calls allowed to wait for a slot across all callers; beyond it calls fail fast (UPSTREAM_MAX_QUEUE). */
   maxQueue: number;
-  /** Callers with a queue of their own; the rest share one (UPSTREAM_MAX_CALLERS). */
+  /** Caller queues at once, the one shared by callers past the bound included (UPSTREAM_MAX_CALLERS). */
   maxCallers: number;
   /** Monotonic milliseconds (performance.now in production): a wall-clock jump is neither latency nor a hold. */
   now: () => number;

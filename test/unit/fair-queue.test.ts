@@ -23,8 +23,8 @@ describe('FairQueue', () => {
     expect(queue.aheadOf('flood')).toBe(48 + 1);
   });
 
-  it('tracks at most maxCallers callers: the rest share one lane, and one turn', () => {
-    const queue = new FairQueue<string>({ maxQueued: 100, maxCallers: 2 });
+  it('keeps at most maxCallers lanes: past the first maxCallers − 1 callers, the rest share one lane, and one turn', () => {
+    const queue = new FairQueue<string>({ maxQueued: 100, maxCallers: 3 });
     queue.push('a', 'a1');
     queue.push('a', 'a2');
     queue.push('b', 'b1');
@@ -44,6 +44,13 @@ describe('FairQueue', () => {
     // Now 2 and 2: taking from the flood would only make it the one queueing less.
     expect(queue.push('trickle', 't3')).toEqual({ queued: false });
     expect(drain(queue)).toEqual(['f1', 't1', 'f2', 't2']);
+  });
+
+  it('with one lane, serves everyone first come, first served', () => {
+    const queue = new FairQueue<string>({ maxQueued: 100, maxCallers: 1 });
+    for (const [caller, entry] of [['a', 'a1'], ['a', 'a2'], ['b', 'b1'], ['a', 'a3']]) queue.push(caller!, entry!);
+    expect(queue.callers).toBe(1);
+    expect(drain(queue)).toEqual(['a1', 'a2', 'b1', 'a3']);
   });
 
   it('queues nothing with a bound of zero', () => {
