@@ -1,4 +1,3 @@
-import { raceDeadline } from '../resilience/deadline.js';
 
 /** Runs `fn` once after `ms`; returns a cancel. Injected so tests move time by hand. */
 export type SetTimer = (fn: () => void, ms: number) => () => void;
@@ -17,7 +16,7 @@ export interface HoldBackOptions {
   now: () => number;
   /** Ends a hold: a timer, not the clock, decides, so a test's fixed clock never holds the pool for good. */
   setTimer: SetTimer;
-  /** Called when a hold ends, so queued calls go out. */
+  /** Called when a hold ends, so queued calls (and attempts queued again) go out. */
   onRelease: () => void;
 }
 
@@ -27,7 +26,7 @@ export interface HoldBackOptions {
  */
 export class HoldBack {
   readonly #options: HoldBackOptions;
-  #hold: { until: number; cancel: () => void; ended: Promise<void>; end: () => void } | undefined;
+  #hold: { until: number; cancel: () => void } | undefined;
 
   constructor(options: HoldBackOptions) {
     this.#options = options;
@@ -47,22 +46,11 @@ export class HoldBack {
     const wait = Math.min(ms, this.#options.maxHoldMs);
     const until = this.#options.now() + wait;
     if (wait <= 0 || (this.#hold !== undefined && until <= this.#hold.until)) return;
-    const previous = this.#hold;
-    previous?.cancel();
-    let end!: () => void;
-    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.#hold?.cancel();
     const release = (): void => {
       this.#hold = undefined;
-      end();
       this.#options.onRelease();
     };
-    this.#hold = { until, ended, end, cancel: this.#options.setTimer(release, wait) };
-    // Attempts waiting on the shorter hold wake, see this one, and wait on it.
-    previous?.end();
-  }
-
-  /** Resolves once no hold runs; rejects with the deadline error if `signal` aborts first. */
-  async passed(signal: AbortSignal | undefined): Promise<void> {
-    while (this.#hold !== undefined) await raceDeadline(this.#hold.ended, signal);
+    this.#hold = { until, cancel: this.#options.setTimer(release, wait) };
   }
 }

@@ -21,19 +21,20 @@ export function verdictOf(error: unknown): Verdict {
 
 /**
  * The innermost attempt policy (inside retries and the breaker): every HTTP attempt to C1, first or
- * retry, waits out a pool-wide `Retry-After` hold, then reports its outcome and latency to the limit.
- * So a retry never goes to a C1 that asked everyone to wait, and the limit learns from each attempt
- * rather than from whole calls, whose duration includes retry waits.
+ * retry, goes out only within the current limit and outside a `Retry-After` hold (else its call
+ * queues again, see Limiter.reacquire), then reports its outcome and latency to the limit. So a
+ * retry after a 429 never goes straight back into a full C1, and the limit learns from each
+ * attempt rather than from whole calls, whose duration includes retry waits.
  */
 export function createLimitFeedback(limiter: Limiter, now: () => number): AttemptPolicy {
   return async (attempt, signal, budget) => {
-    if (limiter.held) {
+    if (limiter.crowded) {
       const hold = limiter.holdMs;
       const remaining = budget?.remainingMs?.();
-      if (remaining !== undefined && hold >= remaining) {
+      if (hold > 0 && remaining !== undefined && hold >= remaining) {
         throw outcomeError('throttled', 'C1 asked the gateway to hold back past this request\'s deadline', { retryAfterMs: hold });
       }
-      await limiter.holdPassed(signal);
+      await limiter.reacquire(budget ?? { signal });
     }
     const startedAt = now();
     try {

@@ -46,8 +46,16 @@ export interface Limiter {
   run<T>(work: () => Promise<T>, budget?: RunBudget): Promise<T>;
   /** Learns from one C1 attempt (see limit-feedback.ts). */
   observe(sample: Omit<Sample, 'inFlight'>): void;
-  /** Resolves once no `Retry-After` holds the pool back; rejects with the deadline error if `signal` aborts first. */
-  holdPassed(signal: AbortSignal | undefined): Promise<void>;
+  /**
+   * Called by a call that holds a slot, before an attempt, when the pool is `crowded` (over the limit
+   * after a cut, or held back): the call gives its slot back and waits for its caller's
+   * next turn, so a retry goes out only within the limit, never straight back into a full C1.
+   * Rejects as `run` does when the queue is full or the deadline passes; the slot is then still
+   * the call's, for `run` to release.
+   */
+  reacquire(budget: RunBudget): Promise<void>;
+  /** Whether the calls holding slots are more than the limit allows now, or a hold runs: see `reacquire`. */
+  readonly crowded: boolean;
   /** Whether a `Retry-After` holds the pool back now. */
   readonly held: boolean;
   /** Milliseconds the hold has left (0 when none). */
@@ -132,9 +140,30 @@ export function createLimiter(options: LimiterOptions): Limiter {
       // Growth may have made room now; a cut waits for calls to end, a hold for its timer.
       pump();
     },
-    holdPassed: (signal) => hold.passed(signal),
+    async reacquire(budget) {
+      active -= 1;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const resume = () => {
+            if (budget.signal?.aborted === true || (budget.remainingMs?.() ?? 1) <= 0) return reject(deadlineError());
+            active += 1;
+            resolve();
+          };
+          const pushed = queue.push(budget.caller ?? '', { start: resume, reject });
+          if (!pushed.queued) reject(overloaded('The gateway has too much upstream work queued; try again shortly'));
+          else pushed.evicted?.reject(overloaded('Other callers need the gateway\'s upstream queue; try again shortly'));
+          pump();
+        });
+      } catch (error) {
+        active += 1;
+        throw error;
+      }
+    },
     get held() {
       return hold.held;
+    },
+    get crowded() {
+      return active > limit.slots || hold.held;
     },
     get holdMs() {
       return hold.remainingMs;

@@ -99,15 +99,23 @@ describe('limiter learning from attempts', () => {
 
   it('a Retry-After holds back the whole pool: no new call and no retry is sent until it ends', async () => {
     const { limiter, feedback, timers, fireTimers } = harness({ initial: 4 });
+    let sent = 0;
+    // A call that got its slot before the hold; its attempt comes after it.
+    let holdStarted!: () => void;
+    const gate = new Promise<void>((resolve) => (holdStarted = resolve));
+    const budget = { caller: 'retrying', remainingMs: () => 5_000 };
+    const retrying = limiter.run(async () => {
+      await gate;
+      await feedback(async () => void (sent += 1), undefined, budget);
+    }, budget);
     await expect(feedback(() => Promise.reject(errorForStatus(429, '2', 0)), undefined)).rejects.toMatchObject({ retryAfterMs: 2_000 });
     expect(timers.map((t) => t.ms)).toEqual([2_000]);
-    let sent = 0;
     const queued = limiter.run(async () => void (sent += 1), { caller: 'other' });
-    const retry = feedback(async () => void (sent += 1), undefined, { remainingMs: () => 5_000 });
+    holdStarted();
     await flush();
-    expect([sent, limiter.active, limiter.queued]).toEqual([0, 0, 1]);
+    expect([sent, limiter.active, limiter.queued]).toEqual([0, 0, 2]);
     fireTimers();
-    await Promise.all([queued, retry]);
+    await Promise.all([queued, retrying]);
     expect(sent).toBe(2);
   });
 
@@ -118,6 +126,26 @@ describe('limiter learning from attempts', () => {
     refused(1_000);
     refused(3_600_000);
     expect(timers.map((t) => [t.ms, t.cancelled])).toEqual([[1_000, true], [5_000, false]]);
+  });
+
+  it('after a cut, a retry gives its slot back and waits for its turn within the new limit', async () => {
+    const { limiter, feedback } = harness({ initial: 4, max: 4 });
+    const calls = Array.from({ length: 4 }, () => {
+      let attempts = 0;
+      const attempt = async () => {
+        attempts += 1;
+        if (attempts === 1) throw errorForStatus(429, '0', 0);
+      };
+      // The retry policy's loop, reduced: one retry at once, as Retry-After: 0 asks.
+      const run = limiter.run(() => feedback(attempt, undefined).catch(() => feedback(attempt, undefined)), { caller: 'c' });
+      return { run, attempts: () => attempts };
+    });
+    await flush();
+    // The first 429 cut 4 slots to 3, once: the other three 429s were sent before that cut.
+    expect(limiter.slots).toBe(3);
+    await Promise.all(calls.map((c) => c.run));
+    expect(calls.map((c) => c.attempts())).toEqual([2, 2, 2, 2]);
+    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
   });
 
   it('an attempt whose deadline ends within the hold is refused as UPSTREAM_RATE_LIMITED without being sent', async () => {
