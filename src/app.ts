@@ -21,7 +21,8 @@ import { cursorKey } from './graphql/cursor-key.js';
 import { MAX_FILTER_USER_IDS } from './graphql/personal-client-filter.js';
 import { PersonalClientPages } from './loading/personal-client-pages.js';
 import { DeadlineSignals, deadlineSlotMs } from './resilience/deadline.js';
-import { createLimiter } from './loading/limiter.js';
+import { unrefTimer } from './loading/hold-back.js';
+import { createUpstreamLimiter } from './loading/upstream-limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
 import { yogaLogging, type Logger } from './kernel/logger.js';
 import { createObservability } from './observability/index.js';
@@ -30,7 +31,7 @@ import type { TokenSource } from './kernel/token-source.js';
 import type { PersonalClient } from './domain/personal-client.js';
 import { createReadiness, type Readiness } from './ops/readiness.js';
 import { useReadinessEndpoint } from './ops/readiness-endpoint.js';
-import type { AttemptPolicy } from './resilience/attempt-policy.js';
+import { chainPolicies, type AttemptPolicy } from './resilience/attempt-policy.js';
 import { createDispatcher } from './upstream/dispatcher.js';
 import { createPersonalClientsApi } from './upstream/personal-clients-api.js';
 import { createResilience } from './resilience/resilience.js';
@@ -104,11 +105,13 @@ export function createApp(deps: AppDeps): App {
   });
   const serviceTokens = serviceTokensFor(config, c1, dispatcher, clock, observer, c1Policy, readiness);
 
+  // Learnt from every API attempt: the feedback runs inside retries and the breaker.
+  const { limiter, feedback } = createUpstreamLimiter(config, { now: () => performance.now(), observer, setTimer: unrefTimer });
   const api = createPersonalClientsApi({
     baseUrl: c1.apiBaseUrl,
     dispatcher,
     maxBodyBytes: config.UPSTREAM_MAX_BODY_BYTES,
-    policy: c1Policy(c1.apiBaseUrl),
+    policy: chainPolicies(c1Policy(c1.apiBaseUrl), feedback),
     clock,
     onAttempt: (status, ms, route) => observer.upstreamAttempt(route, status, ms),
   });
@@ -122,7 +125,6 @@ export function createApp(deps: AppDeps): App {
     observer,
     clock,
   });
-  const limiter = createLimiter({ maxInFlight: config.UPSTREAM_MAX_IN_FLIGHT, maxQueue: config.UPSTREAM_MAX_QUEUE });
   // Per caller, one token per C1 call: shared across replicas through Redis when there is one.
   const budget = createUpstreamBudget(config, { clock, guard: redisLayer?.guard });
   const source = new PersonalClientSource({ api, cache, limiter, budget, observer });

@@ -57,8 +57,14 @@ const envSchema = z.object({
   TOKEN_EXPIRY_MARGIN_MS: int(30_000),
 
   // Loading and caching
-  UPSTREAM_MAX_IN_FLIGHT: int(16, 1),
+  // C1 calls in flight: an adaptive limit (loading/adaptive-limit.ts) between a floor and a hard ceiling
+  UPSTREAM_MAX_IN_FLIGHT: int(128, 1),
+  UPSTREAM_MIN_IN_FLIGHT: int(4, 1),
+  UPSTREAM_INITIAL_IN_FLIGHT: int(16, 1),
+  UPSTREAM_MAX_HOLD_MS: int(10_000),
+  // Calls waiting for a slot (all callers), and callers served in turn with a queue of their own
   UPSTREAM_MAX_QUEUE: int(1_000, 0),
+  UPSTREAM_MAX_CALLERS: int(256, 1),
   CACHE_MAX_ENTRIES: int(10_000, 1),
   CACHE_TTL_MS: int(30_000),
   CACHE_NOT_FOUND_TTL_MS: int(5_000),

@@ -29,6 +29,13 @@ export interface Observer {
   documentCompiled(outcome: 'compiled' | 'failed'): void;
   /** One C1 call not made because the caller's upstream budget was spent (no caller named: unbounded). */
   budgetRefused(): void;
+  /**
+   * The adaptive limit on C1 calls in flight is `slots`: at start (no `change`), grown ('increase'),
+   * or cut because C1 pushed back (429, 502/503/504, a timeout: 'pushback') or its latency rose ('latency').
+   */
+  upstreamLimit(slots: number, change?: 'increase' | 'pushback' | 'latency'): void;
+  /** C1 calls now waiting for a slot, across all callers. */
+  upstreamQueued(length: number): void;
 }
 
 const noop = (): void => undefined;
@@ -49,4 +56,6 @@ export const noopObserver: Observer = {
   l2Lock: noop,
   documentCompiled: noop,
   budgetRefused: noop,
+  upstreamLimit: noop,
+  upstreamQueued: noop,
 };

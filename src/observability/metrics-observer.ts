@@ -114,6 +114,23 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     registers,
   });
 
+  const upstreamLimit = new Gauge({
+    name: `${prefix}upstream_concurrency_limit`,
+    help: 'C1 calls allowed in flight at once, as learnt from C1 (between UPSTREAM_MIN_IN_FLIGHT and UPSTREAM_MAX_IN_FLIGHT).',
+    registers,
+  });
+  const upstreamLimitChanges = new Counter({
+    name: `${prefix}upstream_concurrency_limit_changes_total`,
+    help: 'Moves of the C1 concurrency limit, by cause (increase, pushback: 429/502/503/504/timeout, latency: C1 slowed down).',
+    labelNames: ['change'] as const,
+    registers,
+  });
+  const upstreamQueued = new Gauge({
+    name: `${prefix}upstream_queue_length`,
+    help: 'C1 calls waiting for a slot, across all callers (bounded by UPSTREAM_MAX_QUEUE).',
+    registers,
+  });
+
   let tokenExpiresAt: number | undefined;
   new Gauge({
     name: `${prefix}token_expiry_seconds`,
@@ -129,6 +146,8 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   for (const result of ['hit', 'miss']) cacheLookups.inc({ result }, 0);
   for (const outcome of ['success', 'failure']) tokenFetches.inc({ outcome }, 0);
   for (const outcome of ['compiled', 'failed']) documentsCompiled.inc({ outcome }, 0);
+  for (const change of ['increase', 'pushback', 'latency']) upstreamLimitChanges.inc({ change }, 0);
+  upstreamQueued.set(0);
 
   return {
     cacheLookup: (result) => cacheLookups.inc({ result }),
@@ -154,5 +173,10 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     cacheEntries: (count) => cacheEntries.set(count),
     documentCompiled: (outcome) => documentsCompiled.inc({ outcome }),
     budgetRefused: () => budgetRefused.inc(),
+    upstreamLimit(slots, change) {
+      upstreamLimit.set(slots);
+      if (change !== undefined) upstreamLimitChanges.inc({ change });
+    },
+    upstreamQueued: (length) => upstreamQueued.set(length),
   };
 }

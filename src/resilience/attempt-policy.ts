@@ -7,6 +7,10 @@
 export interface AttemptBudget {
   /** Milliseconds left before the caller's deadline; absent when only the signal bounds the call. */
   remainingMs?: () => number;
+  /** Whose call it is (security/caller-key.ts), for a policy that queues attempts fairly. */
+  caller?: string;
+  /** Aborts when the caller's deadline passes. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs one attempt (or several, for a retrying policy). */

@@ -58,6 +58,11 @@ describe('GET /metrics', () => {
     expect(value('c1_gateway_upstream_request_duration_seconds_count', { route: ROUTE, status: '503' })).toBe(1);
     expect(value('c1_gateway_upstream_failures_total', { code: 'UPSTREAM_UNAVAILABLE' })).toBe(1);
     expect(value('c1_gateway_upstream_requests_in_flight')).toBe(0);
+    // The 503 cut the limit from its initial 16 slots to 12; one call at a time never grew it.
+    expect(value('c1_gateway_upstream_concurrency_limit')).toBe(12);
+    expect(value('c1_gateway_upstream_concurrency_limit_changes_total', { change: 'pushback' })).toBe(1);
+    expect(value('c1_gateway_upstream_concurrency_limit_changes_total', { change: 'increase' })).toBe(0);
+    expect(value('c1_gateway_upstream_queue_length')).toBe(0);
 
     expect(value('c1_gateway_token_fetches_total', { outcome: 'success' })).toBe(1);
     expect(value('c1_gateway_token_fetches_total', { outcome: 'failure' })).toBe(0);

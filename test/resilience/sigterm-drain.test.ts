@@ -21,7 +21,9 @@ function startGatewayProcess(sandbox: Sandbox) {
       C1_CLIENT_ID: sandbox.credentials.clientId,
       C1_CLIENT_SECRET: sandbox.credentials.clientSecret,
       C1_API_URL: sandbox.url,
+      // The limit starts where it may already hold all 50: a 3 s C1 would take a while to teach it.
       UPSTREAM_MAX_IN_FLIGHT: String(IN_FLIGHT),
+      UPSTREAM_INITIAL_IN_FLIGHT: String(IN_FLIGHT),
       SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
       // One caller with 50 requests in flight at once: a busy moment of the test runner must not
       // hold it to the saturated-loop admission limit (that is tested in caller-admission.test.ts).

@@ -28,7 +28,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.credentials).toEqual({ kind: 'sandbox' });
     expect(config.c1).toBeUndefined();
-    expect(config).toMatchObject({ PORT: 4000, CACHE_TTL_MS: 30_000, UPSTREAM_MAX_IN_FLIGHT: 16, GRAPHIQL: true });
+    expect(config).toMatchObject({ PORT: 4000, CACHE_TTL_MS: 30_000, UPSTREAM_MAX_IN_FLIGHT: 128, GRAPHIQL: true });
   });
 
   it('prefers client credentials and keeps the secret out of the top-level config', () => {

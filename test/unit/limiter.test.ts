@@ -1,10 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { createLimiter, type Limiter } from '../../src/loading/limiter.js';
+import { AdaptiveLimit } from '../../src/loading/adaptive-limit.js';
+import { noopObserver } from '../../src/kernel/observer.js';
 import { SingleFlight } from '../../src/cache/single-flight.js';
+
+/** A limiter held at `slots` (floor and ceiling alike), on the test's clock; no hold ever ends by itself. */
+function fixedLimiter(options: { slots: number; maxQueue: number; now?: () => number }) {
+  const clock = options.now ?? (() => 0);
+  const limit = new AdaptiveLimit({ initial: options.slots, min: options.slots, max: options.slots, now: clock });
+  return createLimiter({
+    limit,
+    maxQueue: options.maxQueue,
+    maxCallers: 16,
+    maxHoldMs: 10_000,
+    now: clock,
+    setTimer: () => () => undefined,
+    observer: noopObserver,
+  });
+}
 
 describe('createLimiter', () => {
   it('runs at most maxInFlight at once and fails fast with OVERLOADED past the queue bound', async () => {
-    const limiter = createLimiter({ maxInFlight: 2, maxQueue: 3 });
+    const limiter = fixedLimiter({ slots: 2, maxQueue: 3 });
     const gates: (() => void)[] = [];
     let running = 0;
     let peak = 0;
@@ -55,7 +72,7 @@ describe('createLimiter early shedding', () => {
   /** A limiter of 2 slots that has seen two 100 ms calls, on a clock the test moves. */
   async function warmedLimiter() {
     let now = 0;
-    const limiter = createLimiter({ maxInFlight: 2, maxQueue: 1_000, now: () => now });
+    const limiter = fixedLimiter({ slots: 2, maxQueue: 1_000, now: () => now });
     const gated = gatedWork();
     const warm = [limiter.run(gated.work, roomy), limiter.run(gated.work, roomy)];
     await flush();
@@ -84,7 +101,7 @@ describe('createLimiter early shedding', () => {
   });
 
   it('queues a call whatever its deadline while it has observed no call yet', async () => {
-    const limiter = createLimiter({ maxInFlight: 1, maxQueue: 1_000, now: () => 0 });
+    const limiter = fixedLimiter({ slots: 1, maxQueue: 1_000 });
     const gated = gatedWork();
     const first = limiter.run(gated.work, roomy);
     const second = limiter.run(gated.work, { remainingMs: () => 1 });
@@ -100,7 +117,7 @@ describe('createLimiter early shedding', () => {
   });
 
   it('a queued call whose deadline passed before its turn is rejected as a gateway timeout and never runs', async () => {
-    const limiter = createLimiter({ maxInFlight: 1, maxQueue: 1_000, now: () => 0 });
+    const limiter = fixedLimiter({ slots: 1, maxQueue: 1_000 });
     const gated = gatedWork();
     const first = limiter.run(gated.work, roomy);
     let ran = 0;
