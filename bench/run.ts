@@ -17,6 +17,7 @@ import { hotScenario } from './scenarios/hot.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { searchScenario } from './scenarios/search.js';
 import { tokenChurnScenario } from './scenarios/token-churn.js';
+import { tracingScenario } from './scenarios/tracing.js';
 
 export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = {
   hot: hotScenario,
@@ -27,6 +28,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   memory: memoryScenario,
   compression: compressionScenario,
   search: searchScenario,
+  tracing: tracingScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */

@@ -6,7 +6,10 @@ import { z } from 'zod';
  * never looks at the environment itself.
  */
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+// A variable set but empty (`OTEL_X=` in an env file) means unset, as the specification says.
+const blank = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+const int = (def: number, min = 0) => blank(z.coerce.number().int().min(min).default(def));
+const protocol = z.enum(['http/protobuf', 'http/json']);
 const optionalString = z
   .string()
   .optional()
@@ -18,18 +21,19 @@ export type SamplerName = (typeof SAMPLERS)[number];
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export const tracingEnv = {
-  OTEL_SDK_DISABLED: z.enum(['true', 'false', 'TRUE', 'FALSE', '']).default('false'),
+  // Only `true` (any case) disables, as the specification says: anything else leaves tracing as configured.
+  OTEL_SDK_DISABLED: z.string().default('false'),
   OTEL_SERVICE_NAME: optionalString,
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url,
-  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: blank(protocol.default('http/protobuf')),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: blank(protocol.optional()),
   OTEL_EXPORTER_OTLP_HEADERS: optionalString,
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalString,
   OTEL_EXPORTER_OTLP_TIMEOUT: int(10_000, 1),
-  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: z.coerce.number().int().min(1).optional(),
-  OTEL_TRACES_SAMPLER: z.enum(SAMPLERS).default('parentbased_always_on'),
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: blank(z.coerce.number().int().min(1).optional()),
+  OTEL_TRACES_SAMPLER: blank(z.enum(SAMPLERS).default('parentbased_always_on')),
+  OTEL_TRACES_SAMPLER_ARG: blank(z.coerce.number().min(0).max(1).optional()),
   OTEL_BSP_MAX_QUEUE_SIZE: int(2_048, 1),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int(512, 1),
   OTEL_BSP_SCHEDULE_DELAY: int(5_000, 0),
@@ -63,7 +67,7 @@ export interface TracingConfig {
 
 
 export function tracingConfigOf(e: TracingEnv, problems: string[]): TracingConfig | undefined {
-  if (e.OTEL_SDK_DISABLED.toLowerCase() === 'true') return undefined;
+  if (e.OTEL_SDK_DISABLED.trim().toLowerCase() === 'true') return undefined;
   const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
   const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
   if (url === undefined) return undefined;

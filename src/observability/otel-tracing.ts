@@ -30,12 +30,17 @@ const TRACER_NAME = 'c1-gateway';
 
 /** A span and the context that names it as a parent: the adapter's side of the port's opaque ref. */
 class OtelSpan implements TraceSpan, TraceRef {
-  readonly context: Context;
   readonly sampled: boolean;
+  #context: Context | undefined;
 
   constructor(readonly otel: Span) {
-    this.context = trace.setSpan(ROOT_CONTEXT, otel);
     this.sampled = (otel.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
+  }
+
+  /** Made when first needed: most spans parent nothing, and an unsampled request's rarely calls C1. */
+  get context(): Context {
+    this.#context ??= trace.setSpan(ROOT_CONTEXT, this.otel);
+    return this.#context;
   }
 
   get ref(): TraceRef {
