@@ -164,7 +164,7 @@ export class TieredCache<V> {
       if (entry !== undefined) this.#memory.keepLonger(memoryKey(partition, id), entry, now);
     });
     if (found === undefined) span?.fail('REDIS_UNAVAILABLE');
-    span?.set({ 'c1_gateway.cache.outcome': lookupOutcome(counts), 'c1_gateway.cache.hits': counts.hits, 'c1_gateway.cache.misses': counts.misses, 'c1_gateway.cache.stale': counts.stale });
+    span?.set({ 'c1_gateway.cache.outcome': found === undefined ? 'error' : lookupOutcome(counts), 'c1_gateway.cache.hits': counts.hits, 'c1_gateway.cache.misses': counts.misses, 'c1_gateway.cache.stale': counts.stale });
     span?.end();
   }
 
