@@ -40,6 +40,15 @@ const EDGE_PACKAGES = {
   message: 'GraphQL belongs to the edge (graphql/, security/, observability/): this layer throws typed GatewayErrors instead.',
 };
 
+/**
+ * The OpenTelemetry SDK is loaded only when tracing is on: observability/tracing.ts imports the
+ * adapter (observability/otel-*.ts) dynamically, and nothing else of src/ may import it statically.
+ */
+const OTEL_PACKAGES = {
+  group: ['@opentelemetry/*'],
+  message: 'Only src/observability/otel-*.ts imports OpenTelemetry, loaded on demand by observability/tracing.ts; the data path speaks kernel/tracer.ts.',
+};
+
 const restrict = (files, patterns) => ({
   files,
   rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
@@ -53,7 +62,7 @@ const layerRule = ([folder, may, why]) => {
     regex: String.raw`^\.\./(?!${exempt.join('|')})`,
     message: `src/${folder}/ may import only ${may.length ? may.map((name) => `${name}/`).join(', ') : 'its own files'}${readsConfig ? ' and the Config type' : ''}: ${why}.`,
   };
-  const packages = folder === 'ops' ? [] : [EDGE_PACKAGES];
+  const packages = folder === 'ops' ? [OTEL_PACKAGES] : [EDGE_PACKAGES, OTEL_PACKAGES];
   return restrict([`src/${folder}/**`], [ENTRY_POINTS, ...(readsConfig ? [CONFIG_TYPE_ONLY] : []), others, ...packages]);
 };
 
@@ -72,11 +81,12 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   // The edge (graphql/, security/, observability/) and app.ts may import any layer, but not the root.
-  restrict(['src/**'], [ENTRY_POINTS]),
+  restrict(['src/**'], [ENTRY_POINTS, OTEL_PACKAGES]),
+  restrict(['src/observability/otel-*.ts'], [ENTRY_POINTS]),
   ...LAYERS.map(layerRule),
   // Config loading is bootstrap: it checks credential formats and derives where C1 is with the
   // domain's rules, so it may build on the kernel and the domain, and on its own helpers in config/.
-  restrict(['src/config.ts'], [{ regex: String.raw`^\.(?!/(?:config|domain|kernel)/)`, message: 'config.ts may import only config/, domain/ and kernel/: every layer may read its type.' }]),
-  restrict(['src/config/**'], [{ regex: String.raw`^\.\./(?!domain/|kernel/)`, message: 'src/config/ may import only domain/ and kernel/: it is config.ts\'s own bootstrap code.' }]),
-  restrict(['src/main.ts'], []),
+  restrict(['src/config.ts'], [OTEL_PACKAGES, { regex: String.raw`^\.(?!/(?:config|domain|kernel)/)`, message: 'config.ts may import only config/, domain/ and kernel/: every layer may read its type.' }]),
+  restrict(['src/config/**'], [OTEL_PACKAGES, { regex: String.raw`^\.\./(?!domain/|kernel/)`, message: 'src/config/ may import only domain/ and kernel/: it is config.ts\'s own bootstrap code.' }]),
+  restrict(['src/main.ts'], [OTEL_PACKAGES]),
 );

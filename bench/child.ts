@@ -14,7 +14,8 @@ export type ChildSpec =
   | { kind: 'sandbox'; latencyMs: number; poolSize: number }
   | { kind: 'gateway'; env: Record<string, string>; from: GatewayBuild }
   | { kind: 'bare-yoga'; client: PersonalClient; bodyLimit?: number }
-  | { kind: 'node-http'; body: string };
+  | { kind: 'node-http'; body: string }
+  | { kind: 'otlp-sink' };
 
 type Handler = (args: unknown[]) => unknown;
 
@@ -27,9 +28,11 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
       return startSandbox(spec);
     case 'gateway': {
       // Imported per kind, so a baseline process carries none of the gateway's modules (RSS, startup).
-      const { createApp, loadConfig, createLogger } = await importGateway(spec.from);
+      const { createApp, loadConfig, createLogger, loadTracing } = await importGateway(spec.from);
       const config = loadConfig(spec.env);
-      const app = createApp({ config, logger: createLogger({ level: config.LOG_LEVEL }) });
+      // As main.ts does: the OpenTelemetry SDK only when the env names an OTLP endpoint.
+      const tracing = await loadTracing(config.tracing);
+      const app = createApp({ config, logger: createLogger({ level: config.LOG_LEVEL }), tracing });
       const server = await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS });
       return {
         url: server.url,
@@ -49,6 +52,10 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
       const { createNodeHttpBaseline } = await import('./baselines.js');
       return plain(await startServer(createNodeHttpBaseline(spec.body), { port: 0 }));
     }
+    case 'otlp-sink': {
+      const { startOtlpSink } = await import('./otlp-sink.js');
+      return startOtlpSink();
+    }
   }
 }
 
@@ -59,12 +66,18 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
  */
 async function importGateway(from: GatewayBuild) {
   const at = (path: string) => new URL(from === 'dist' ? `../dist/${path}.js` : `../src/${path}.ts`, import.meta.url).href;
-  const [app, config, logger] = (await Promise.all([import(at('app')), import(at('config')), import(at('kernel/logger'))])) as [
+  const [app, config, logger, tracing] = (await Promise.all([
+    import(at('app')),
+    import(at('config')),
+    import(at('kernel/logger')),
+    import(at('observability/tracing')),
+  ])) as [
     typeof import('../src/app.js'),
     typeof import('../src/config.js'),
     typeof import('../src/kernel/logger.js'),
+    typeof import('../src/observability/tracing.js'),
   ];
-  return { createApp: app.createApp, loadConfig: config.loadConfig, createLogger: logger.createLogger };
+  return { createApp: app.createApp, loadConfig: config.loadConfig, createLogger: logger.createLogger, loadTracing: tracing.loadTracing };
 }
 
 function plain(server: RunningServer) {

@@ -19,6 +19,7 @@ import { fairnessScenario } from './scenarios/fairness.js';
 import { pushbackScenario } from './scenarios/pushback.js';
 import { searchScenario } from './scenarios/search.js';
 import { tokenChurnScenario } from './scenarios/token-churn.js';
+import { tracingScenario } from './scenarios/tracing.js';
 
 export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult>> = {
   hot: hotScenario,
@@ -31,6 +32,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   search: searchScenario,
   pushback: pushbackScenario,
   fairness: fairnessScenario,
+  tracing: tracingScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */

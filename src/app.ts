@@ -26,6 +26,8 @@ import { createUpstreamLimiter } from './loading/upstream-limiter.js';
 import { PersonalClientSource } from './loading/personal-client-source.js';
 import { yogaLogging, type Logger } from './kernel/logger.js';
 import { createObservability } from './observability/index.js';
+import type { Tracing } from './observability/tracing.js';
+import { noopTracer, type Tracer } from './kernel/tracer.js';
 import type { Observer } from './kernel/observer.js';
 import type { TokenSource } from './kernel/token-source.js';
 import type { PersonalClient } from './domain/personal-client.js';
@@ -57,6 +59,8 @@ export interface AppDeps {
   random?: () => number;
   /** Retry waits (tests record them instead of waiting). @default real timers */
   sleep?: Sleep;
+  /** OpenTelemetry (observability/tracing.ts `loadTracing`), when on; the app shuts it down on close. */
+  tracing?: Tracing | undefined;
 }
 
 export interface App {
@@ -83,8 +87,11 @@ export function createApp(deps: AppDeps): App {
     clock,
     metricsEnabled: config.METRICS_ENABLED,
     observer: deps.observer,
+    tracing: deps.tracing,
   });
   const observer = observability.observer;
+  // The data path's port: a no-op unless tracing is on, so spans cost nothing when it is off.
+  const tracer = deps.tracing?.tracer ?? noopTracer;
   const ownsDispatcher = deps.dispatcher === undefined;
   // Whatever builds a request, the bearer can only ever travel to the configured C1 origin.
   const dispatcher = pinToOrigin(
@@ -103,7 +110,7 @@ export function createApp(deps: AppDeps): App {
     tokens: () => serviceTokens,
     breakerOpen: () => resilience.breakers.anyRejecting(),
   });
-  const serviceTokens = serviceTokensFor(config, c1, dispatcher, clock, observer, c1Policy, readiness);
+  const serviceTokens = serviceTokensFor(config, c1, dispatcher, clock, observer, c1Policy, readiness, tracer);
 
   // Learnt from every API attempt: the feedback runs inside retries and the breaker.
   const { limiter, feedback } = createUpstreamLimiter(config, { now: () => performance.now(), observer, setTimer: unrefTimer });
@@ -114,6 +121,9 @@ export function createApp(deps: AppDeps): App {
     policy: chainPolicies(c1Policy(c1.apiBaseUrl), feedback),
     clock,
     onAttempt: (status, ms, route) => observer.upstreamAttempt(route, status, ms),
+    tracer,
+    // The API's policy above made this breaker already: this only looks it up.
+    breakerState: () => resilience.breakers.for(c1.apiBaseUrl, C1_UPSTREAM).state,
   });
   const redisLayer = createRedisLayer(config, { observer, logger, clock });
   // In process, then Redis (when REDIS_URL is set), then one fetch per key: one lifetime policy for both tiers.
@@ -124,10 +134,11 @@ export function createApp(deps: AppDeps): App {
     shared: redisLayer?.shared,
     observer,
     clock,
+    tracer,
   });
   // Per caller, one token per C1 call: shared across replicas through Redis when there is one.
   const budget = createUpstreamBudget(config, { clock, guard: redisLayer?.guard });
-  const source = new PersonalClientSource({ api, cache, limiter, budget, observer });
+  const source = new PersonalClientSource({ api, cache, limiter, budget, observer, tracer });
   // List and Search share the GET's budget, limiter and cache: what they list is primed for reads by id.
   const pages = new PersonalClientPages({ api, cache, limiter, budget, observer });
   const cursorSecret = cursorKey(config.CURSOR_SECRET);
@@ -160,6 +171,8 @@ export function createApp(deps: AppDeps): App {
       maxBatchSize: Math.max(config.MAX_UPSTREAM_FETCHES_PER_OPERATION, config.MAX_IDS_PER_REQUEST),
       observer,
       callerKeyOf: security.callerKeyOf,
+      traceOf: observability.traceOf,
+      tracer,
     }),
     graphqlEndpoint: '/graphql',
     ...security.yogaOptions,
@@ -202,6 +215,8 @@ export function createApp(deps: AppDeps): App {
       security.close();
       if (ownsDispatcher) await dispatcher.close();
       await redisLayer?.close();
+      // Last: spans of the requests drained above are exported before the process exits.
+      await deps.tracing?.shutdown();
     },
   };
 }
@@ -214,6 +229,7 @@ function serviceTokensFor(
   observer: Observer,
   policyFor: (url: string) => AttemptPolicy,
   readiness: Readiness,
+  tracer: Tracer,
 ): TokenSource | undefined {
   const creds = config.credentials;
   switch (creds.kind) {
@@ -229,6 +245,7 @@ function serviceTokensFor(
         // The token's own budget: no caller waits longer than its deadline anyway.
         requestTimeoutMs: config.REQUEST_DEADLINE_MS,
         policy: policyFor(c1.tokenUrl),
+        tracer,
         onTokenFetch: (outcome, expiresAt) => {
           readiness.noteTokenFetch(outcome);
           observer.tokenFetch(outcome, expiresAt);

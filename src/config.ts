@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { credentialVars, isHttpUrl, pickCredentials, type Credentials } from './config/credentials.js';
 import { loadPersistedOperations, PersistedOperationsError } from './config/persisted-operations.js';
 import type { C1Upstream } from './domain/client-id.js';
+import { tracingConfigOf, tracingEnv, type TracingConfig } from './config/tracing.js';
 
 export type { Credentials } from './config/credentials.js';
 export type { C1Upstream } from './domain/client-id.js';
+export type { TracingConfig } from './config/tracing.js';
 
 /**
  * Environment → typed, frozen Config. Validated and derived once at start-up (credential formats,
@@ -134,12 +136,15 @@ const envSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('c1gw'),
   REDIS_TIMEOUT_MS: int(50, 1),
   REDIS_LOCK_MS: int(2_000, 1),
+
+  // OpenTelemetry tracing: the SDK specification's own variables (config/tracing.ts)
+  ...tracingEnv,
 });
 
 type Env = z.infer<typeof envSchema>;
 
 export type Config = Readonly<
-  Omit<Env, 'GRAPHIQL' | 'INTROSPECTION' | 'C1_CLIENT_SECRET' | 'C1_ACCESS_TOKEN'> & {
+  Omit<Env, 'GRAPHIQL' | 'INTROSPECTION' | 'C1_CLIENT_SECRET' | 'C1_ACCESS_TOKEN' | 'OTEL_EXPORTER_OTLP_HEADERS' | 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'> & {
     GRAPHIQL: boolean;
     INTROSPECTION: boolean;
     credentials: Credentials;
@@ -147,6 +152,8 @@ export type Config = Readonly<
     c1: C1Upstream | undefined;
     /** The allow-list read from PERSISTED_OPERATIONS_FILE, when set. */
     persistedOperations: ReadonlyMap<string, string> | undefined;
+    /** OpenTelemetry export, when an OTLP endpoint is set and the SDK is not disabled. */
+    tracing: TracingConfig | undefined;
   }
 >;
 
@@ -175,8 +182,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   checkCursorSecret(e, problems);
   const file = e.PERSISTED_OPERATIONS_FILE;
   const persistedOperations = file === undefined ? undefined : readPersistedOperations(file, problems);
+  const tracing = tracingConfigOf(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  const { C1_CLIENT_SECRET: _s, C1_ACCESS_TOKEN: _t, ...rest } = e;
+  const { C1_CLIENT_SECRET: _s, C1_ACCESS_TOKEN: _t, OTEL_EXPORTER_OTLP_HEADERS: _h, OTEL_EXPORTER_OTLP_TRACES_HEADERS: _th, ...rest } = e;
   const devDefault = e.NODE_ENV !== 'production';
   return Object.freeze({
     ...rest,
@@ -186,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     credentials,
     c1: c1 === undefined ? undefined : Object.freeze(c1),
     persistedOperations,
+    tracing,
   });
 }
 

@@ -4,6 +4,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './kernel/logger.js';
+import { loadTracing } from './observability/tracing.js';
 import { startServer } from './ops/server.js';
 import { createSandbox, type Sandbox } from './sandbox/index.js';
 
@@ -20,7 +21,10 @@ async function main(): Promise<void> {
     ({ sandbox, config, exampleIds } = await startEmbeddedSandbox(process.env, logger));
   }
 
-  const app = createApp({ config, logger, ...(exampleIds[0] ? { exampleId: exampleIds[0] } : {}) });
+  // The OpenTelemetry SDK is imported only when an OTLP endpoint is set (config.tracing).
+  const tracing = await loadTracing(config.tracing);
+  if (tracing !== undefined) logger.info({ sampler: config.tracing?.sampler, protocol: config.tracing?.protocol }, 'OpenTelemetry tracing on');
+  const app = createApp({ config, logger, tracing, ...(exampleIds[0] ? { exampleId: exampleIds[0] } : {}) });
   const server = await startServer(app.yoga, {
     host: config.HOST,
     port: config.PORT,

@@ -10,6 +10,7 @@ import { abortable } from '../kernel/abortable.js';
 import { requestToken } from './token-request.js';
 import { closedError } from './static-token-source.js';
 import type { TokenSource } from '../kernel/token-source.js';
+import { endWith, noopTracer, type TraceRef, type Tracer } from '../kernel/tracer.js';
 import type { TokenGrant } from './token-response.js';
 
 export interface ClientCredentialsOptions {
@@ -40,6 +41,8 @@ export interface ClientCredentialsOptions {
    * fresh assertion. @default one attempt
    */
   policy?: AttemptPolicy;
+  /** One span per token fetch, linked from each request that waited on it. @default noopTracer */
+  tracer?: Tracer;
   /** Metrics hook, called once per token request. Exceptions it throws are ignored. */
   onTokenFetch?: (outcome: 'success' | 'failure', expiresAtMs?: number) => void;
 }
@@ -64,12 +67,14 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
     refreshAheadRatio = 0.8,
     failureBackoffMs = 1_000, // 1 s
     policy = runOnce,
+    tracer = noopTracer,
   } = options;
   const tokenUrl = parseTokenUrl(options.tokenUrl);
   const closer = new AbortController();
   let key: Promise<SigningKey> | undefined;
   let cached: CachedToken | undefined;
   let inflight: Promise<CachedToken> | undefined;
+  let inflightSpan: TraceRef | undefined; // the in-flight fetch's span, which joining callers link to
   let failure: { error: GatewayError; until: number } | undefined;
 
   const report = (outcome: 'success' | 'failure', expiresAt?: number): void => {
@@ -90,8 +95,12 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
     return { token: grant.accessToken, expiresAt, usableUntil: expiresAt - margin, refreshAt: startedAt + lifetime * refreshAheadRatio };
   };
 
-  const fetchToken = (): Promise<CachedToken> => {
+  // A child of the request that started it: the token POST continues that request's trace.
+  const fetchToken = (trace: TraceRef | undefined): Promise<CachedToken> => {
     const startedAt = clock();
+    const span = tracer.start('c1.token.fetch', trace, { kind: 'internal' });
+    const headers: Record<string, string> = {};
+    tracer.inject(span?.ref ?? trace, headers);
     const run = async (): Promise<CachedToken> => {
       try {
         key ??= parseClientSecret(clientSecret);
@@ -99,7 +108,7 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
         const deadline = startedAt + requestTimeoutMs;
         const remainingMs = (): number => deadline - clock();
         const grant = await policy(
-          () => requestToken({ tokenUrl, clientId, audience, key: signingKey, dispatcher, clock, timeoutMs: Math.max(1, remainingMs()), signal: closer.signal }),
+          () => requestToken({ tokenUrl, clientId, audience, key: signingKey, dispatcher, clock, timeoutMs: Math.max(1, remainingMs()), signal: closer.signal, headers }),
           closer.signal,
           { remainingMs },
         );
@@ -107,36 +116,53 @@ export function createClientCredentialsTokenSource(options: ClientCredentialsOpt
         if (!closer.signal.aborted) cached = entry;
         failure = undefined;
         report('success', entry.expiresAt);
+        span?.end();
         return entry;
       } catch (error) {
         // Not typed: a fault of ours (signing, key import) that a repeat would meet again.
         const gatewayError = isGatewayError(error) ? error : outcomeError('serverFailed', 'C1 token request failed', { cause: error });
         failure = { error: gatewayError, until: clock() + failureBackoffMs };
         report('failure');
+        endWith(span, gatewayError);
         throw gatewayError;
       } finally {
         inflight = undefined;
+        inflightSpan = undefined;
       }
     };
     inflight = run();
+    inflightSpan = span?.ref;
     return inflight;
   };
 
+  /** A request joining the fetch another started: its wait is a span of its own trace, linked to the fetch. */
+  const join = async (pending: Promise<CachedToken>, signal: AbortSignal | undefined, trace: TraceRef | undefined) => {
+    const span = tracer.start('c1.token.wait', trace, inflightSpan === undefined ? {} : { links: [inflightSpan] });
+    try {
+      const entry = await abortable(pending, signal);
+      span?.end();
+      return entry.token;
+    } catch (error) {
+      endWith(span, error);
+      throw error;
+    }
+  };
+
   return {
-    async getToken(signal) {
+    async getToken(signal, trace) {
       if (closer.signal.aborted) throw closedError();
       const now = clock();
       if (cached !== undefined && now < cached.usableUntil) {
         const backingOff = failure !== undefined && now < failure.until;
         if (now >= cached.refreshAt && inflight === undefined && !backingOff) {
           // Errors are counted by onTokenFetch; the cached token keeps serving until unusable.
-          fetchToken().catch(() => {});
+          fetchToken(trace).catch(() => {});
         }
         return cached.token;
       }
-      if (inflight !== undefined) return (await abortable(inflight, signal)).token;
+      if (inflight !== undefined) return join(inflight, signal, trace);
       if (failure !== undefined && now < failure.until) throw failure.error;
-      return (await abortable(fetchToken(), signal)).token;
+      return (await abortable(fetchToken(trace), signal)).token;
     },
     invalidate(token) {
       // Compare, so a late 401 for an already replaced token does not drop its successor.

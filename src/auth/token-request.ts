@@ -23,6 +23,8 @@ export interface TokenRequest {
   timeoutMs: number;
   /** Aborts the request when the token source is closed. */
   signal: AbortSignal;
+  /** Extra request headers: the trace context (`traceparent`), never a credential. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenGrant> {
       origin: tokenUrl.origin,
       path: tokenUrl.pathname + tokenUrl.search,
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: { ...request.headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
       signal: controller.signal,
     });

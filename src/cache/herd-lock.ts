@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../kernel/clock.js';
 import type { Observer } from '../kernel/observer.js';
+import { endWith, noopTracer, type TraceRef, type Tracer } from '../kernel/tracer.js';
 import { outcomeError } from '../resilience/outcome.js';
 import type { Entry } from './entry.js';
 import type { RedisGuard } from './redis-guard.js';
@@ -14,6 +15,8 @@ export interface HerdLockOptions<V> {
   lockMs: number;
   observer: Observer;
   clock: Clock;
+  /** A span per lock taken or waited for. @default noopTracer */
+  tracer?: Tracer;
 }
 
 /** First wait before a loser looks for the winner's value, in ms; each next wait doubles. */
@@ -37,6 +40,7 @@ export class HerdLock<V> {
   readonly #pollDelaysMs: readonly number[];
   readonly #observer: Observer;
   readonly #clock: Clock;
+  readonly #tracer: Tracer;
 
   constructor(options: HerdLockOptions<V>) {
     this.#tier = options.tier;
@@ -45,18 +49,26 @@ export class HerdLock<V> {
     this.#pollDelaysMs = pollDelays(this.#lockMs, FIRST_POLL_MS, MAX_POLL_MS);
     this.#observer = options.observer;
     this.#clock = options.clock;
+    this.#tracer = options.tracer ?? noopTracer;
   }
 
   /**
    * The id's entry, fetched (and stamped) by this replica through `fetch`, or by another one within
    * the lock window. Either way it is in Redis afterwards, if Redis took it.
    */
-  async run(partition: string, id: string, fetch: () => Promise<Entry<V>>, signal: AbortSignal | undefined): Promise<Entry<V>> {
+  async run(partition: string, id: string, fetch: () => Promise<Entry<V>>, signal: AbortSignal | undefined, trace?: TraceRef): Promise<Entry<V>> {
+    // The span covers taking the lock and waiting for another replica's value, not this replica's fetch.
+    const span = this.#tracer.start('cache.herd_lock.wait', trace);
+    const outcome = (value: 'acquired' | 'waited' | 'fallback'): void => {
+      this.#observer.l2Lock(value);
+      span?.set({ 'c1_gateway.herd_lock.outcome': value });
+      span?.end();
+    };
     const lockKey = this.#tier.lockKey(partition, id);
     const token = randomUUID();
     const taken = await this.#guard.run((redis) => redis.set(lockKey, token, 'PX', this.#lockMs, 'NX'));
     if (taken === 'OK') {
-      this.#observer.l2Lock('acquired');
+      outcome('acquired');
       try {
         const entry = await fetch();
         // Stored before the lock goes, so a loser that sees the lock gone also sees the value.
@@ -67,14 +79,20 @@ export class HerdLock<V> {
       }
     }
     if (taken === null) {
-      const entry = await this.#waitForValue(partition, id, signal);
+      let entry: Entry<V> | undefined;
+      try {
+        entry = await this.#waitForValue(partition, id, signal);
+      } catch (error) {
+        endWith(span, error);
+        throw error;
+      }
       if (entry !== undefined) {
-        this.#observer.l2Lock('waited');
+        outcome('waited');
         return entry;
       }
     }
     // Redis failed, or the winner gave up or is too slow: fetch here, and share the result anyway.
-    this.#observer.l2Lock('fallback');
+    outcome('fallback');
     const entry = await fetch();
     void this.#tier.set(partition, [[id, entry]], this.#clock());
     return entry;

@@ -1,5 +1,6 @@
 import type { Clock } from '../kernel/clock.js';
 import type { Observer } from '../kernel/observer.js';
+import { noopTracer, type TraceRef, type Tracer } from '../kernel/tracer.js';
 import { raceDeadline } from '../resilience/deadline.js';
 import { entryFor, served, type Entry, type Lifetimes, type Served } from './entry.js';
 import { HerdLock } from './herd-lock.js';
@@ -27,6 +28,8 @@ export interface TieredCacheOptions {
   shared: SharedTierOptions | undefined;
   observer: Observer;
   clock: Clock;
+  /** A span per tier lookup and herd-lock wait, under the batch's span. @default noopTracer */
+  tracer?: Tracer;
 }
 
 /** The ids of a batch that some tier refused to fetch (a spent budget), with the error each gets. */
@@ -43,6 +46,8 @@ export interface Fetcher<V> {
   fetch(id: string): Promise<V | null>;
   /** The request's deadline: it stops waiting (UPSTREAM_TIMEOUT), while a shared fetch goes on for others. */
   signal: AbortSignal | undefined;
+  /** The batch's span, parent of its lookup spans; absent when tracing is off. */
+  trace?: TraceRef | undefined;
 }
 
 /** A value a batch got past the in-process tier: from Redis, or fetched (by this request or another). */
@@ -62,9 +67,11 @@ export class TieredCache<V> {
   readonly #lifetimes: Lifetimes;
   readonly #observer: Observer;
   readonly #clock: Clock;
+  readonly #tracer: Tracer;
 
   constructor(options: TieredCacheOptions) {
     const { shared, observer, clock } = options;
+    this.#tracer = options.tracer ?? noopTracer;
     this.#memory = new MemoryTier(options.maxEntries);
     this.#lifetimes = options.lifetimes;
     this.#observer = observer;
@@ -72,7 +79,7 @@ export class TieredCache<V> {
     if (shared !== undefined) {
       const { guard, prefix, lockMs } = shared;
       this.#redis = new RedisTier<V>({ guard, prefix, kind: options.kind });
-      this.#herd = new HerdLock<V>({ tier: this.#redis, guard, lockMs, observer, clock });
+      this.#herd = new HerdLock<V>({ tier: this.#redis, guard, lockMs, observer, clock, tracer: this.#tracer });
     }
   }
 
@@ -92,8 +99,10 @@ export class TieredCache<V> {
    */
   async load(partition: string, ids: readonly string[], fetcher: Fetcher<V>): Promise<Loaded<V>[]> {
     for (let i = 0; i < ids.length; i += 1) this.#observer.cacheLookup('miss');
+    // The in-process lookup happened in `peek`; its span is recorded here, with the batch.
+    this.#tracer.start('cache.lookup', fetcher.trace, { attributes: { 'c1_gateway.cache.tier': 'memory', 'c1_gateway.cache.outcome': 'miss', 'c1_gateway.cache.misses': ids.length } })?.end();
     const results: (Loaded<V> | undefined)[] = new Array(ids.length);
-    if (this.#redis !== undefined) await this.#fromRedis(this.#redis, partition, ids, results);
+    if (this.#redis !== undefined) await this.#fromRedis(this.#redis, partition, ids, results, fetcher.trace);
     const toFetch = new Set<string>();
     ids.forEach((id, i) => {
       if (results[i] === undefined && !this.#flights.has(memoryKey(partition, id))) toFetch.add(id);
@@ -133,22 +142,30 @@ export class TieredCache<V> {
     return this.#memory.size;
   }
 
-  async #fromRedis(redis: RedisTier<V>, partition: string, ids: readonly string[], results: (Loaded<V> | undefined)[]) {
+  async #fromRedis(redis: RedisTier<V>, partition: string, ids: readonly string[], results: (Loaded<V> | undefined)[], trace: TraceRef | undefined) {
+    const span = this.#tracer.start('cache.lookup', trace, { attributes: { 'c1_gateway.cache.tier': 'redis' } });
     const found = await redis.getMany(partition, ids, this.#clock());
     const now = this.#clock();
+    const counts = { hits: 0, misses: 0, stale: 0 };
     ids.forEach((id, i) => {
       const entry = found?.[i];
       if (found === undefined) return this.#observer.l2Lookup('error');
       if (entry !== undefined && now < entry.freshUntil) {
+        counts.hits += 1;
         this.#observer.l2Lookup('hit');
         this.#memory.keep(memoryKey(partition, id), entry, now);
         results[i] = { ...served(entry, now), from: 'shared' };
         return;
       }
       this.#observer.l2Lookup('miss');
+      if (entry === undefined) counts.misses += 1;
+      else counts.stale += 1;
       // A stale copy stays at hand in process, so stale-if-error can serve it if the fetch fails.
       if (entry !== undefined) this.#memory.keepLonger(memoryKey(partition, id), entry, now);
     });
+    if (found === undefined) span?.fail('REDIS_UNAVAILABLE');
+    span?.set({ 'c1_gateway.cache.outcome': found === undefined ? 'error' : lookupOutcome(counts), 'c1_gateway.cache.hits': counts.hits, 'c1_gateway.cache.misses': counts.misses, 'c1_gateway.cache.stale': counts.stale });
+    span?.end();
   }
 
   #fetched(partition: string, id: string, fetcher: Fetcher<V>, refused: Error | undefined): Promise<Loaded<V>> {
@@ -164,11 +181,17 @@ export class TieredCache<V> {
   async #fetch(partition: string, id: string, key: string, fetcher: Fetcher<V>): Promise<Entry<V>> {
     const stamped = async () => entryFor(await fetcher.fetch(id), this.#clock(), this.#lifetimes);
     // With Redis, at most one replica fetches this key at a time; the entry keeps the lifetimes it got.
-    const entry = this.#herd === undefined ? await stamped() : await this.#herd.run(partition, id, stamped, fetcher.signal);
+    const entry = this.#herd === undefined ? await stamped() : await this.#herd.run(partition, id, stamped, fetcher.signal, fetcher.trace);
     this.#memory.keep(key, entry, this.#clock());
     this.#observer.cacheEntries(this.#memory.size);
     return entry;
   }
+}
+
+/** One word for a batch's lookup (exact for a batch of one; the counts say the rest): all hits, else any stale, else miss. */
+function lookupOutcome(counts: { hits: number; misses: number; stale: number }): 'hit' | 'stale' | 'miss' {
+  if (counts.misses + counts.stale === 0) return 'hit';
+  return counts.stale > 0 ? 'stale' : 'miss';
 }
 
 /** Partition and id, in process: the NUL cannot occur in either (ids are checked at the edge). */

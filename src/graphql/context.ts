@@ -3,6 +3,7 @@ import { createStaticTokenSource } from '../auth/static-token-source.js';
 import { GatewayError } from '../kernel/errors.js';
 import type { Observer } from '../kernel/observer.js';
 import type { TokenSource } from '../kernel/token-source.js';
+import type { TraceRef, Tracer } from '../kernel/tracer.js';
 import type { DeadlineSignals } from '../resilience/deadline.js';
 import { createLoaders, type Loaders } from '../loading/loaders.js';
 import type { Listing, PagePosition, PersonalClientPages, Slice } from '../loading/personal-client-pages.js';
@@ -42,6 +43,9 @@ export interface ContextDeps {
   observer: Observer;
   /** Reads (or generates) the request id; the HTTP edge owns the header. */
   requestIdOf?: (request: Request) => string;
+  /** The request's span (observability/tracing-plugin.ts), when tracing is on. */
+  traceOf?: ((request: Request) => TraceRef | undefined) | undefined;
+  tracer?: Tracer | undefined;
   /** Whose upstream budget the request spends; `forwardPartition` is its C1 token's hash in forward mode. */
   callerKeyOf: (initial: YogaInitialContext, forwardPartition: string | undefined) => string;
 }
@@ -56,10 +60,11 @@ export function createContextFactory(deps: ContextDeps) {
     const forwardPartition = deps.serviceTokens === undefined ? partition : undefined;
     const callerOf = () => deps.callerKeyOf(initial, forwardPartition);
     const load = new RequestLoad(requestIdOf(initial.request), tokens, partition, callerOf, deps.deadlineMs, deps.deadlines);
+    if (deps.traceOf !== undefined) load.trace = deps.traceOf(initial.request);
     return {
       requestId: load.requestId,
       load,
-      loaders: createLoaders(deps.source, load, { maxBatchSize: deps.maxBatchSize, observer: deps.observer }),
+      loaders: createLoaders(deps.source, load, { maxBatchSize: deps.maxBatchSize, observer: deps.observer, ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }) }),
       listings: listingsFor(deps, load),
     };
   };
@@ -95,6 +100,8 @@ class RequestLoad implements LoadContext {
   readonly #startedAt = performance.now();
   #signal: AbortSignal | undefined;
   #caller: string | undefined;
+  /** The request's span, carried beside its id down to the C1 calls (no AsyncLocalStorage). */
+  trace: TraceRef | undefined = undefined;
 
   constructor(
     readonly requestId: string,

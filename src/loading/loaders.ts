@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Served } from '../cache/entry.js';
 import type { Observer } from '../kernel/observer.js';
+import { noopTracer, type TraceSpan, type Tracer } from '../kernel/tracer.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import type { LoadContext, LoadResult, PersonalClientSource } from './personal-client-source.js';
 
@@ -17,6 +18,8 @@ export interface LoadersOptions {
   /** Ids per loader batch at most (MAX_BATCH_SIZE). */
   maxBatchSize: number;
   observer: Observer;
+  /** A span per tick of in-process hits, in sampled requests only. @default noopTracer */
+  tracer?: Tracer;
 }
 
 /**
@@ -28,6 +31,22 @@ export interface LoadersOptions {
  */
 export function createLoaders(source: PersonalClientSource, ctx: LoadContext, options: LoadersOptions): Loaders {
   const { observer } = options;
+  const tracer = options.tracer ?? noopTracer;
+  let hitSpan: TraceSpan | undefined; // the tick's in-process lookups, as one span
+  let hitCount = 0;
+  const endHitSpan = (): void => {
+    hitSpan?.set({ 'c1_gateway.cache.hits': hitCount });
+    hitSpan?.end();
+    hitSpan = undefined;
+    hitCount = 0;
+  };
+  const traceHit = (): void => {
+    if (hitSpan === undefined) {
+      hitSpan = tracer.start('cache.lookup', ctx.trace, { attributes: { 'c1_gateway.cache.tier': 'memory', 'c1_gateway.cache.outcome': 'hit' } });
+      queueMicrotask(endHitSpan);
+    }
+    hitCount += 1;
+  };
   let loader: DataLoader<string, Loaded> | undefined;
   let hits: Set<string> | undefined; // distinct ids answered in process in the current tick
   let batchPending = false; // a batch of misses is scheduled: it will count the tick's hits
@@ -58,6 +77,7 @@ export function createLoaders(source: PersonalClientSource, ctx: LoadContext, op
       hits.add(id);
       observer.cacheLookup('hit');
       ctx.stats.cacheHits += 1;
+      if (ctx.trace?.sampled === true) traceHit();
     }
     return value;
   };

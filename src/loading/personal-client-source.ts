@@ -3,6 +3,7 @@ import type { Fetcher, Refusals, TieredCache } from '../cache/tiered-cache.js';
 import type { UpstreamBudget } from '../budget/index.js';
 import { isGatewayError } from '../kernel/errors.js';
 import type { Observer } from '../kernel/observer.js';
+import { endWith, noopTracer, type TraceRef, type Tracer } from '../kernel/tracer.js';
 import { outcomeOf } from '../resilience/outcome.js';
 import type { PersonalClient } from '../domain/personal-client.js';
 import type { PersonalClientsApi, UpstreamCall } from '../upstream/personal-clients-api.js';
@@ -36,6 +37,8 @@ export interface PersonalClientSourceDeps {
   /** Each caller's allowance of C1 calls; cache hits and joined fetches cost nothing. */
   budget: UpstreamBudget;
   observer: Observer;
+  /** A span per loader batch, parent of its lookups and C1 attempts. @default noopTracer */
+  tracer?: Tracer;
 }
 
 export type LoadResult = PersonalClient | null | Error;
@@ -46,9 +49,11 @@ export type LoadResult = PersonalClient | null | Error;
  */
 export class PersonalClientSource {
   readonly #deps: PersonalClientSourceDeps;
+  readonly #tracer: Tracer;
 
   constructor(deps: PersonalClientSourceDeps) {
     this.#deps = deps;
+    this.#tracer = deps.tracer ?? noopTracer;
   }
 
   /** The fresh in-process value for `id`, synchronously, or undefined. Counts nothing (the loaders do). */
@@ -58,8 +63,16 @@ export class PersonalClientSource {
 
   /** One loader batch of ids that `peek` missed: results in key order, an Error at each failed key. */
   async loadMany(ids: readonly string[], ctx: LoadContext): Promise<LoadResult[]> {
+    const span = this.#tracer.start('loader.batch', ctx.trace, { attributes: { 'c1_gateway.batch.size': ids.length } });
     let refusals: Refusals;
-    const loaded = await this.#deps.cache.load(ctx.partition, ids, this.#fetcher(ctx, (r) => (refusals = r)));
+    let loaded: Awaited<ReturnType<TieredCache<PersonalClient>['load']>>;
+    try {
+      loaded = await this.#deps.cache.load(ctx.partition, ids, this.#fetcher(ctx, (r) => (refusals = r), span?.ref));
+    } catch (error) {
+      endWith(span, error);
+      throw error;
+    }
+    span?.end();
     return loaded.map((result, i) => {
       if (!(result instanceof Error)) {
         if (result.from === 'shared') ctx.stats.cacheHits += 1;
@@ -67,14 +80,17 @@ export class PersonalClientSource {
         return result.value;
       }
       if (result === refusals?.get(ids[i]!)) this.#deps.observer.budgetRefused();
-      return this.#staleOr(ids[i]!, result, ctx);
+      return this.#staleOr(ids[i]!, result, ctx, span?.ref);
     });
   }
 
   /** How the cache reaches C1 for this request: charged to its caller, under the limiter. */
-  #fetcher(ctx: LoadContext, refused: (refusals: Refusals) => void): Fetcher<PersonalClient> {
+  #fetcher(ctx: LoadContext, refused: (refusals: Refusals) => void, trace: TraceRef | undefined): Fetcher<PersonalClient> {
     const { api, budget, limiter, observer } = this.#deps;
+    // In a sampled request, C1 attempts are children of the batch; otherwise the request is the call.
+    const call = trace === undefined ? ctx : callUnder(ctx, trace);
     return {
+      trace,
       // Read only when a fetch is joined or made: a batch Redis answers whole never needs a deadline timer.
       get signal() {
         return ctx.signal;
@@ -92,7 +108,7 @@ export class PersonalClientSource {
           return await limiter.run(async () => {
             observer.upstreamInFlight(1);
             try {
-              return await api.get(id, ctx);
+              return await api.get(id, call);
             } finally {
               observer.upstreamInFlight(-1);
             }
@@ -105,16 +121,33 @@ export class PersonalClientSource {
     };
   }
 
-  #staleOr(id: string, error: Error, ctx: LoadContext): PersonalClient | null | Error {
+  #staleOr(id: string, error: Error, ctx: LoadContext, trace: TraceRef | undefined): PersonalClient | null | Error {
     // An old value beats an error only where the outcome table says so (C1 down or slow, a budget
     // spent), never where C1 said "you may not see this".
     if (!outcomeOf(error).staleServable) return error;
     const stale = this.#deps.cache.stale(ctx.partition, id);
+    const outcome = stale === undefined ? 'miss' : 'stale';
+    this.#tracer.start('cache.lookup', trace, { attributes: { 'c1_gateway.cache.tier': 'memory', 'c1_gateway.cache.outcome': outcome } })?.end();
     if (stale === undefined) return error;
     this.#deps.observer.staleServed();
     ctx.stats.staleServed += 1;
     return stale.value;
   }
+}
+
+/** The request's upstream call with the batch's span as the parent of its attempts. */
+function callUnder(ctx: LoadContext, trace: TraceRef): UpstreamCall {
+  const remaining = ctx.remainingMs;
+  return {
+    tokens: ctx.tokens,
+    trace,
+    ...(ctx.requestId === undefined ? {} : { requestId: ctx.requestId }),
+    ...(remaining === undefined ? {} : { remainingMs: () => remaining.call(ctx) }),
+    // A getter, as the request's own: its deadline timer starts only if a call needs it.
+    get signal() {
+      return ctx.signal as AbortSignal;
+    },
+  };
 }
 
 function recorded(refusals: Refusals, record: (refusals: Refusals) => void): Refusals {

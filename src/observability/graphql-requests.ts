@@ -25,7 +25,7 @@ export interface GraphQLRequestsOptions {
   endpoint?: string;
   requestIdOf(request: Request): string;
   /** Called once per GraphQL request, after its response is ready. Must not throw. */
-  onRequestDone(summary: GraphQLRequestSummary): void;
+  onRequestDone(summary: GraphQLRequestSummary, request: Request): void;
   /** Called with each error of a response (any path), and the request's id. Must not throw. */
   onError?(error: GraphQLError, requestId: string): void;
 }
@@ -87,7 +87,7 @@ export function useGraphQLRequests(options: GraphQLRequestsOptions): Plugin {
       // A plain GET of the endpoint renders GraphiQL: not an operation, no line.
       if (p === undefined || (!p.parsed && response.status < 400)) return;
       try {
-        options.onRequestDone(summarize(p, options.requestIdOf(request), response.status));
+        options.onRequestDone(summarize(p, options.requestIdOf(request), response.status), request);
       } catch {
         // Exceptions thrown here would crash the node:http server; losing one line is better.
       }

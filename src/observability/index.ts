@@ -15,6 +15,10 @@ import { combineObservers } from './observers.js';
 import { createRequestIds } from './request-id.js';
 import { LogThrottle } from '../kernel/log-throttle.js';
 import { createRequestLog } from './request-log.js';
+import { registerDroppedSpans } from './trace-metrics.js';
+import { createRequestTracing } from './tracing-plugin.js';
+import type { Tracing } from './tracing.js';
+import type { TraceRef } from '../kernel/tracer.js';
 
 /** Codes that say the caller sent something to change: logged at info, without a stack. */
 const CALLER_MISTAKES = new Set([
@@ -42,6 +46,8 @@ export interface ObservabilityOptions {
   observer?: Observer | undefined;
   /** @default '/graphql' */
   graphqlEndpoint?: string;
+  /** OpenTelemetry, when on (see tracing.ts): request spans, trace ids in log lines, dropped-span counts. */
+  tracing?: Tracing | undefined;
 }
 
 export interface Observability {
@@ -51,6 +57,8 @@ export interface Observability {
   plugins: Plugin[];
   /** The id of an HTTP request, for the GraphQL context (forwarded upstream as x-request-id). */
   requestIdOf(request: Request): string;
+  /** The request's span, for its load context; undefined when tracing is off. */
+  traceOf: ((request: Request) => TraceRef | undefined) | undefined;
   /** This app's metrics registry, when metrics are enabled. */
   registry: Registry | undefined;
   /**
@@ -65,6 +73,9 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   const requestIds = createRequestIds();
   const metrics = options.metricsEnabled ? createMetrics({ clock: options.clock }) : undefined;
   const requestLog = createRequestLog(logger);
+  const endpoint = options.graphqlEndpoint ?? '/graphql';
+  const tracing = options.tracing === undefined ? undefined : createRequestTracing(options.tracing, endpoint);
+  if (metrics !== undefined && options.tracing !== undefined) registerDroppedSpans(metrics.registry, options.tracing);
   const unexpected = new WeakMap<object, unknown>();
   const mistakeLines = new LogThrottle({ linesPerInterval: CALLER_MISTAKE_LINES_PER_10S, clock: options.clock });
   const unexpectedLines = new LogThrottle({ linesPerInterval: UNEXPECTED_LINES_PER_10S, clock: options.clock });
@@ -74,9 +85,10 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     useGraphQLRequests({
       ...(options.graphqlEndpoint === undefined ? {} : { endpoint: options.graphqlEndpoint }),
       requestIdOf: requestIds.idOf,
-      onRequestDone(summary) {
-        requestLog(summary);
+      onRequestDone(summary, request) {
+        requestLog(summary, tracing?.idsOf(request));
         metrics?.recordGraphQLRequest(summary);
+        tracing?.finish(request, summary);
       },
       onError(error, requestId) {
         if (unexpected.has(error)) {
@@ -99,11 +111,14 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     }),
   ];
   if (metrics) plugins.push(useMetricsEndpoint(metrics.registry));
+  // After the request summary's plugin, so its response hook runs first (see tracing-plugin.ts).
+  if (tracing) plugins.push(tracing.plugin);
 
   return {
     observer: combineObservers(options.observer, createLogObserver(logger), metrics?.observer),
     plugins,
     requestIdOf: requestIds.idOf,
+    traceOf: tracing?.traceOf,
     registry: metrics?.registry,
     noteUnexpected: (cause, masked) => unexpected.set(masked, cause),
   };

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { TokenSource } from '../kernel/token-source.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { isGatewayError } from '../kernel/errors.js';
+import { endWith, noopTracer, type TraceRef, type Tracer } from '../kernel/tracer.js';
 import { runOnce, type AttemptPolicy } from '../resilience/attempt-policy.js';
 import { toUpstreamError } from '../resilience/network-error.js';
 import { headerValue, readJsonBody } from '../resilience/read-body.js';
@@ -15,6 +16,8 @@ export interface UpstreamCall {
   requestId?: string;
   /** Milliseconds left before that deadline, so a retry never waits past it. */
   remainingMs?: () => number;
+  /** The span this call's attempts are children of; absent when tracing is off. */
+  trace?: TraceRef | undefined;
 }
 
 export interface C1RequestOptions {
@@ -30,6 +33,10 @@ export interface C1RequestOptions {
    * operation's route template (never the concrete path: ids would make unbounded metric labels).
    */
   onAttempt?: (status: number, durationMs: number, route: string) => void;
+  /** One span per HTTP attempt, whose context each request carries to C1. @default noopTracer */
+  tracer?: Tracer;
+  /** The C1 breaker's state, for attempt spans. */
+  breakerState?: () => string;
 }
 
 /** One C1 read: where it goes and how its answer is read. */
@@ -61,7 +68,11 @@ export function createC1Send(options: C1RequestOptions): C1Send {
   const clock = options.clock ?? systemClock;
   const policy: AttemptPolicy = options.policy ?? runOnce;
 
-  async function attemptOnce<T>(op: C1Operation<T>, token: string, call: UpstreamCall): Promise<T> {
+  const tracer = options.tracer ?? noopTracer;
+  const breakerState = options.breakerState ?? (() => 'closed');
+
+  async function attemptOnce<T>(op: C1Operation<T>, token: string, call: UpstreamCall, retry: number): Promise<T> {
+    const span = call.trace?.sampled === true ? attemptSpan(op, call.trace, retry) : undefined;
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: 'application/json',
@@ -69,6 +80,8 @@ export function createC1Send(options: C1RequestOptions): C1Send {
     };
     if (op.body !== undefined) headers['content-type'] = 'application/json';
     if (call.requestId !== undefined) headers['x-request-id'] = call.requestId;
+    // The attempt's own span is C1's parent; an unsampled trace still carries its id (flag 00).
+    tracer.inject(span?.ref ?? call.trace, headers);
     const started = clock();
     let status = 0;
     try {
@@ -89,31 +102,55 @@ export function createC1Send(options: C1RequestOptions): C1Send {
         await response.body.dump();
         throw errorForStatus(status, headerValue(response.headers['retry-after']), clock());
       }
-      return op.decode(await readJsonBody(response, options.maxBodyBytes));
+      const value = op.decode(await readJsonBody(response, options.maxBodyBytes));
+      span?.set({ 'http.response.status_code': status });
+      span?.end();
+      return value;
     } catch (error) {
-      throw toUpstreamError(error, call.signal);
+      const typed = toUpstreamError(error, call.signal);
+      span?.set({ 'http.response.status_code': status || undefined, 'c1_gateway.retry_after_ms': typed.retryAfterMs });
+      endWith(span, typed);
+      throw typed;
     } finally {
       options.onAttempt?.(status, clock() - started, op.route);
+    }
+  }
+
+  /** Operator attributes of one attempt: the route template, never the concrete path (ids). */
+  const attemptSpan = (op: C1Operation<unknown>, trace: TraceRef, retry: number) =>
+    tracer.start(`${op.method} ${op.route}`, trace, {
+      kind: 'client',
+      attributes: { 'http.request.method': op.method, 'url.template': op.route, 'http.request.resend_count': retry, 'c1_gateway.breaker.state': breakerState() },
+    });
+
+  /** The policy's run of one operation; a breaker that refuses before any attempt gets a span too. */
+  async function run<T>(op: C1Operation<T>, token: string, call: UpstreamCall, first: number): Promise<T> {
+    let retry = first;
+    try {
+      return await policy(() => attemptOnce(op, token, call, retry++), call.signal, call);
+    } catch (error) {
+      if (retry === first && call.trace?.sampled === true) endWith(attemptSpan(op, call.trace, retry), error);
+      throw error;
     }
   }
 
   return async (op, call) => {
     const token = await tokenFor(call);
     try {
-      return await policy(() => attemptOnce(op, token, call), call.signal, call);
+      return await run(op, token, call, 0);
     } catch (error) {
       if (!isGatewayError(error) || error.status !== 401) throw error;
       // The token may have been revoked or expired early: one fresh token, one more try.
       call.tokens.invalidate(token);
       const fresh = await tokenFor(call);
-      return policy(() => attemptOnce(op, fresh, call), call.signal, call);
+      return run(op, fresh, call, 1);
     }
   };
 }
 
 /** A waiter whose deadline passes gets a typed UPSTREAM_TIMEOUT, not the signal's bare DOMException. */
 function tokenFor(call: UpstreamCall): Promise<string> {
-  return call.tokens.getToken(call.signal).catch((error: unknown) => {
+  return call.tokens.getToken(call.signal, call.trace).catch((error: unknown) => {
     throw toUpstreamError(error, call.signal);
   });
 }

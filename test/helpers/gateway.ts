@@ -1,6 +1,7 @@
 import { createApp, type App, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/kernel/logger.js';
+import { loadTracing } from '../../src/observability/tracing.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../../src/ops/server.js';
 
@@ -70,9 +71,12 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     CURSOR_SECRET: TEST_CURSOR_SECRET,
     ...options.env,
   });
+  // As main.ts does: the OpenTelemetry SDK only when the env names an OTLP endpoint.
+  const tracing = await loadTracing(config.tracing);
   const app = createApp({
     config,
     logger: createLogger({ level: 'silent' }),
+    tracing,
     // Like the clock, whether the event loop counts as saturated is the test's to say: sampled, a
     // busy test runner would tighten per-caller admission under tests that are about something else.
     eventLoopLoad: CALM_EVENT_LOOP,
