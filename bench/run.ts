@@ -15,6 +15,7 @@ import { fanOutScenario } from './scenarios/fan-out.js';
 import { herdScenario } from './scenarios/herd.js';
 import { hotScenario } from './scenarios/hot.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { peersScenario } from './scenarios/peers.js';
 import { searchScenario } from './scenarios/search.js';
 import { tokenChurnScenario } from './scenarios/token-churn.js';
 
@@ -27,6 +28,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   memory: memoryScenario,
   compression: compressionScenario,
   search: searchScenario,
+  peers: peersScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */
