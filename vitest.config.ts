@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/browser/**'],
+    // The browser test and the bench scenarios' own checks (peer servers in their own processes, about
+    // 45 s) have their own commands, which CI runs too: `npm run test:browser`, `npm run test:bench`.
+    exclude: ['test/browser/**', 'test/bench/scenarios.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -9,13 +9,15 @@ import type { PersonalClient } from '../src/domain/personal-client.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../src/ops/server.js';
 import { benchClientId } from './ids.js';
+import type { PeerUpstream } from './peers/upstream.js';
 
 export type ChildSpec =
   | { kind: 'sandbox'; latencyMs: number; poolSize: number }
   | { kind: 'gateway'; env: Record<string, string>; from: GatewayBuild }
   | { kind: 'bare-yoga'; client: PersonalClient; bodyLimit?: number }
   | { kind: 'node-http'; body: string }
-  | { kind: 'otlp-sink' };
+  | { kind: 'otlp-sink' }
+  | { kind: 'apollo-rest' | 'mesh-openapi'; upstream: PeerUpstream };
 
 type Handler = (args: unknown[]) => unknown;
 
@@ -55,6 +57,14 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
     case 'otlp-sink': {
       const { startOtlpSink } = await import('./otlp-sink.js');
       return startOtlpSink();
+    }
+    case 'apollo-rest': {
+      const { startApolloRest } = await import('./peers/apollo-rest.js');
+      return { commands: {}, ...(await startApolloRest(spec.upstream)) };
+    }
+    case 'mesh-openapi': {
+      const { startMeshOpenApi } = await import('./peers/mesh-openapi.js');
+      return { commands: {}, ...(await startMeshOpenApi(spec.upstream)) };
     }
   }
 }

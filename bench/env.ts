@@ -23,7 +23,7 @@ export interface BenchEnv {
   resetStats(): Promise<void>;
   setLatency(ms: number): Promise<void>;
   /**
-   * Waits until the sandbox has no GET in flight and its count stopped moving, so work a run
+   * Waits until the sandbox has no GET in flight and its counts stopped moving, so work a run
    * left queued in the gateway is charged to that run, not the next one.
    */
   settle(): Promise<void>;
@@ -113,8 +113,10 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       let last = -1;
       for (;;) {
         const stats = await sandbox.call<SandboxStats>('stats');
-        if ((stats.inFlightGets === 0 && stats.apiGets === last) || Date.now() > deadline) return;
-        last = stats.apiGets;
+        // Pages have no in-flight gauge: a count that stopped moving is the sign they are done too.
+        const calls = stats.apiGets + stats.apiPages;
+        if ((stats.inFlightGets === 0 && calls === last) || Date.now() > deadline) return;
+        last = calls;
         await delay(SETTLE_POLL_MS);
       }
     },

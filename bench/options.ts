@@ -41,7 +41,7 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
 }
 
-export const ALL_SCENARIOS = ['hot', 'cold', 'fan-out', 'herd', 'token-churn', 'memory', 'compression', 'search', 'pushback', 'fairness', 'tracing'] as const;
+export const ALL_SCENARIOS = ['hot', 'cold', 'fan-out', 'herd', 'token-churn', 'memory', 'compression', 'search', 'pushback', 'fairness', 'tracing', 'peers'] as const;
 
 export const DEFAULT_OPTIONS: BenchOptions = {
   latencyMs: 5,

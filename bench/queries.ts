@@ -9,10 +9,17 @@ const MANY = `query PersonalClients($ids: [ID!]!) { personalClients(ids: $ids) {
 const SEARCH = `query Search($filter: PersonalClientFilter, $first: Int) {
   searchPersonalClients(filter: $filter, first: $first) { edges { cursor node { ${ALL_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 
+/** The same fields through the schema Mesh generates from the seed's OpenAPI spec (bench/peers/). */
+const MESH_ONE = `query PersonalClient($id: String!) { c1_api_iam_v1_PersonalClientService_Get(id: $id) { client { ${ALL_FIELDS} } } }`;
+
 export const GRAPHQL_HEADERS = { 'content-type': 'application/json' } as const;
 
 export function oneClientBody(id: string): string {
   return JSON.stringify({ query: ONE, variables: { id }, operationName: 'PersonalClient' });
+}
+
+export function meshClientBody(id: string): string {
+  return JSON.stringify({ query: MESH_ONE, variables: { id }, operationName: 'PersonalClient' });
 }
 
 export function manyClientsBody(ids: readonly string[]): string {

@@ -82,3 +82,36 @@ export function need(m: Record<string, Measured>, name: string): Measured {
 export function errorsOf(x: Measured): number {
   return x.load.errors + x.load.non2xx + x.load.mismatches;
 }
+
+/** What the sandbox saw for a fixed number of requests, every one of them answered. */
+export interface Counted {
+  requests: number;
+  /** Failed requests of every kind, as `errorsOf`. */
+  errors: number;
+  gets: number;
+  pages: number;
+  tokenPosts: number;
+}
+
+/**
+ * Upstream calls per request, exactly. A timed round cannot give this: it ends with up to
+ * `connections` requests cut off, whose C1 calls still go out and are counted while the requests
+ * are not (1.28–1.37 Searches per request read as "one"). Here a fixed number of requests is sent
+ * and every answer awaited (autocannon's `amount`), and the counters are read once the server is
+ * idle, so each call counted was caused by a request counted.
+ * @param amount requests to send; at least `connections` (autocannon gives each connection its share).
+ */
+export async function countCalls(env: BenchEnv, target: RoundTarget, amount = 10 * target.spec.connections): Promise<Counted> {
+  await env.settle();
+  const before = await env.stats();
+  const result = await runLoad({ ...target.spec, amount: Math.max(amount, target.spec.connections) });
+  await env.settle();
+  const after = await env.stats();
+  return {
+    requests: result.requests,
+    errors: result.errors + result.non2xx + result.mismatches,
+    gets: after.apiGets - before.apiGets,
+    pages: after.apiPages - before.apiPages,
+    tokenPosts: after.tokenRequests - before.tokenRequests,
+  };
+}

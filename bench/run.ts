@@ -17,6 +17,7 @@ import { hotScenario } from './scenarios/hot.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { fairnessScenario } from './scenarios/fairness.js';
 import { pushbackScenario } from './scenarios/pushback.js';
+import { peersScenario } from './scenarios/peers.js';
 import { searchScenario } from './scenarios/search.js';
 import { tokenChurnScenario } from './scenarios/token-churn.js';
 import { tracingScenario } from './scenarios/tracing.js';
@@ -33,6 +34,7 @@ export const SCENARIOS: Record<string, (env: BenchEnv) => Promise<ScenarioResult
   pushback: pushbackScenario,
   fairness: fairnessScenario,
   tracing: tracingScenario,
+  peers: peersScenario,
 };
 
 /** Runs the chosen scenarios against one sandbox; what run.ts prints and the test inspects. */

@@ -2,6 +2,10 @@
  * A reverse proxy in front of the sandbox that turns a share of C1's answers into faults, at
  * random: error statuses, 429s, resets mid-body, malformed or non-JSON bodies, oversized bodies,
  * slow headers and hangs. Token POSTs and personal-client GETs alike.
+ *
+ * With `pushbackAbove` it also pushes back as a loaded C1 does: an API call that arrives while more
+ * than that many are in flight gets 429 with `Retry-After: 0`, before any random fault. It counts
+ * the API calls in flight as C1 sees them (arrival to answer or hang-up), and their peak.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -22,8 +26,10 @@ const TOTAL_WEIGHT = WEIGHTS.reduce((sum, [, w]) => sum + w, 0);
 
 export interface FaultProxy {
   url: string;
-  /** Answers forwarded untouched, and faults injected by kind. */
-  readonly counts: { forwarded: number; faults: Partial<Record<FaultKind, number>> };
+  /** Answers forwarded untouched, faults injected by kind, and 429s for being over `pushbackAbove`. */
+  readonly counts: { forwarded: number; faults: Partial<Record<FaultKind, number>>; pushback: number };
+  /** API calls (not token POSTs) in flight right now, and the most there ever were. */
+  readonly inFlight: { now: number; peak: number };
   close(): Promise<void>;
 }
 
@@ -35,11 +41,18 @@ export interface FaultProxyOptions {
   random: () => number;
   /** How long a slow-headers fault waits before forwarding, in ms. */
   slowMs: number;
+  /** API calls in flight above which C1 answers 429 (`Retry-After: 0`). @default Infinity (never) */
+  pushbackAbove?: number;
 }
+
+/** Token requests are not API calls: C1's API limits do not apply to them. */
+const TOKEN_PATH = '/auth/v1/token';
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const upstream = new Pool(options.target, { connections: 64 });
-  const counts: FaultProxy['counts'] = { forwarded: 0, faults: {} };
+  const counts: FaultProxy['counts'] = { forwarded: 0, faults: {}, pushback: 0 };
+  const inFlight = { now: 0, peak: 0 };
+  const pushbackAbove = options.pushbackAbove ?? Infinity;
 
   const pick = (): FaultKind | undefined => {
     if (options.random() >= options.faultRate) return undefined;
@@ -59,6 +72,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const answer = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
+    if (req.url !== TOKEN_PATH && inFlight.now > pushbackAbove) {
+      counts.pushback++;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+      res.end('{"code":8,"message":"too many requests"}');
+      return;
+    }
     const fault = pick();
     if (fault === undefined) {
       counts.forwarded++;
@@ -108,6 +127,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   const running = await startServer((req, res) => {
+    if (req.url !== TOKEN_PATH) {
+      inFlight.peak = Math.max(inFlight.peak, ++inFlight.now);
+      res.once('close', () => void inFlight.now--);
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -118,6 +141,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   return {
     url: running.url,
     counts,
+    inFlight,
     async close() {
       await running.close(0); // hanging requests included
       await upstream.close();

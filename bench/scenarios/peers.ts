@@ -1,0 +1,147 @@
+/**
+ * peers: the gateway beside what a team would build instead, in the same run, against the same
+ * sandbox, each in its own process: (d) Apollo Server 5 + RESTDataSource and (e) GraphQL Mesh's
+ * OpenAPI source on the seed's spec (bench/peers/). Neither caches across requests by itself.
+ * - hot: one id over and over, with bare Yoga (a) as the framework's ceiling;
+ * - cold saturation: a new id per request, closed loop, `connections` connections.
+ * Targets (issue 16): cold req/s ≥ 1.5× (d) and ≥ 2× (e) with p99 no worse than either; hot ≥ 1.5× (a).
+ */
+import type { PersonalClient } from '../../src/domain/personal-client.js';
+import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
+import type { BenchEnv } from '../env.js';
+import { IdSequence } from '../ids.js';
+import type { PeerUpstream } from '../peers/upstream.js';
+import type { ChildServer } from '../processes.js';
+import { GRAPHQL_HEADERS, hasNoErrors, meshClientBody, oneClientBody } from '../queries.js';
+import type { Check, Row, ScenarioResult } from '../report.js';
+import { countCalls, errorsOf, measureRounds, need, warmUp, type Counted, type Measured, type RoundTarget } from '../rounds.js';
+
+export const COLD_VS_APOLLO_TARGET = 1.5;
+export const COLD_VS_MESH_TARGET = 2;
+export const HOT_VS_YOGA_TARGET = 1.5;
+
+export const APOLLO = 'Apollo Server 5 + RESTDataSource (d)';
+export const MESH = 'GraphQL Mesh, OpenAPI source (e)';
+const YOGA = 'bare Yoga (a)';
+
+export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
+  const { options } = env;
+  const gateway = await env.startGateway('peers');
+  const servers: ChildServer[] = [gateway];
+  try {
+    const upstream: PeerUpstream = { url: env.sandbox.url, bearer: await env.sandbox.call<string>('issueToken') };
+    const [apollo, mesh, yoga] = await Promise.all([
+      env.startServer('apollo-rest', { kind: 'apollo-rest', upstream }),
+      env.startServer('mesh-openapi', { kind: 'mesh-openapi', upstream }),
+      sampleClient(gateway.url).then((client) => env.startServer('bare-yoga', { kind: 'bare-yoga', client })),
+    ]);
+    servers.push(apollo, mesh, yoga);
+
+    const base = { headers: GRAPHQL_HEADERS, connections: options.connections, verifyBody: hasNoErrors };
+    const bodyFor = (server: ChildServer) => (server === mesh ? meshClientBody : oneClientBody);
+    const hot = (name: string, server: ChildServer): RoundTarget => ({
+      name,
+      server,
+      spec: { ...base, url: server.url, body: bodyFor(server)(SAMPLE_CLIENT_ID) },
+    });
+    // Each server its own run of fresh ids: a C1 call per request for all three, the gateway's cache included.
+    const cold = (name: string, server: ChildServer, start: number): RoundTarget => {
+      const ids = new IdSequence(env.poolSize, start);
+      return { name, server, spec: { ...base, url: server.url, nextBody: () => bodyFor(server)(ids.next()) } };
+    };
+    const third = Math.floor(env.poolSize / 3);
+    const hotTargets = [hot('gateway', gateway), hot(APOLLO, apollo), hot(MESH, mesh), hot(YOGA, yoga)];
+    const coldTargets = [cold('gateway', gateway, 0), cold(APOLLO, apollo, third), cold(MESH, mesh, 2 * third)];
+
+    // C1 calls per request from passes whose every request is answered (timed rounds cut some off),
+    // each right after its rounds, so the cold ids have not pushed the hot one out of the cache.
+    const counted = new Map<string, Counted>();
+    const count = async (kind: 'hot' | 'cold', targets: RoundTarget[]) => {
+      for (const t of targets) counted.set(`${kind} ${t.name}`, await countCalls(env, t));
+    };
+    await warmUp(env, hotTargets, options.warmupSeconds);
+    const h = await measureRounds(env, hotTargets);
+    await count('hot', hotTargets);
+    await warmUp(env, coldTargets, options.warmupSeconds);
+    const c = await measureRounds(env, coldTargets);
+    await count('cold', coldTargets);
+
+    const [hGw, hD, hE, hA] = [need(h, 'gateway'), need(h, APOLLO), need(h, MESH), need(h, YOGA)];
+    const [cGw, cD, cE] = [need(c, 'gateway'), need(c, APOLLO), need(c, MESH)];
+    const rate = (x: Measured, y: Measured) => x.load.reqPerSec / Math.max(1e-9, y.load.reqPerSec);
+    const tail = (x: Measured, y: Measured) => x.load.p99Ms / Math.max(1e-9, y.load.p99Ms);
+    const vs = (x: Measured, y: Measured) => `gateway ${rate(x, y).toFixed(2)}× req/s, ${tail(x, y).toFixed(2)}× p99`;
+    const row = (scenario: 'hot' | 'cold', server: string, x: Measured, vsBaseline?: string): Row => {
+      const n = counted.get(`${scenario} ${server}`);
+      return {
+        scenario: scenario === 'hot' ? 'peers hot' : 'peers cold (saturation)',
+        server,
+        reqPerSec: x.load.reqPerSec,
+        p50Ms: x.load.p50Ms,
+        p99Ms: x.load.p99Ms,
+        ...(x.cpuMicrosPerRequest === undefined ? {} : { cpuMicrosPerRequest: x.cpuMicrosPerRequest }),
+        ...(n === undefined ? {} : { getsPerRequest: n.gets / Math.max(1, n.requests) }),
+        ...(vsBaseline === undefined ? {} : { vsBaseline }),
+      };
+    };
+    const everyone = [hGw, hD, hE, hA, cGw, cD, cE];
+    const countedErrors = [...counted.values()].reduce((sum, n) => sum + n.errors, 0);
+    const checks: Check[] = [
+      ratioCheck('peers', `cold saturation: gateway req/s ≥ ${COLD_VS_APOLLO_TARGET} × (d)`, cGw, cD, COLD_VS_APOLLO_TARGET),
+      ratioCheck('peers', `cold saturation: gateway req/s ≥ ${COLD_VS_MESH_TARGET} × (e)`, cGw, cE, COLD_VS_MESH_TARGET),
+      {
+        scenario: 'peers',
+        target: 'cold saturation: gateway p99 no worse than (d) or (e)',
+        measured: `${cGw.load.p99Ms.toFixed(1)} vs ${cD.load.p99Ms.toFixed(1)} (d) and ${cE.load.p99Ms.toFixed(1)} ms (e)`,
+        pass: cGw.load.p99Ms <= Math.min(cD.load.p99Ms, cE.load.p99Ms),
+      },
+      ratioCheck('peers', `hot: gateway req/s ≥ ${HOT_VS_YOGA_TARGET} × bare Yoga (a)`, hGw, hA, HOT_VS_YOGA_TARGET),
+      {
+        scenario: 'peers',
+        // A ratio to a server that answered errors would flatter whoever failed fastest.
+        target: 'every server answers every request without errors',
+        measured: `${everyone.map(errorsOf).reduce((a, b) => a + b, 0) + countedErrors} errors`,
+        pass: everyone.every((x) => errorsOf(x) === 0) && countedErrors === 0,
+      },
+    ];
+    return {
+      name: 'peers',
+      rows: [
+        row('hot', 'gateway', hGw, `${rate(hGw, hA).toFixed(2)}× req/s of (a)`),
+        row('hot', APOLLO, hD, vs(hGw, hD)),
+        row('hot', MESH, hE, vs(hGw, hE)),
+        row('hot', YOGA, hA, vs(hGw, hA)),
+        row('cold', 'gateway', cGw),
+        row('cold', APOLLO, cD, vs(cGw, cD)),
+        row('cold', MESH, cE, vs(cGw, cE)),
+      ],
+      checks,
+      notes: [
+        `${options.connections} connections, closed loop, ${options.rounds} interleaved rounds of ${options.roundSeconds} s; ` +
+          `upstream latency ${options.latencyMs} ms. The peers get one bearer up front and call C1 once per request ` +
+          `(no cross-request cache), hot or cold; the gateway answers hot from its cache. (e) answers the same fields ` +
+          "through the schema Omnigraph generates from the seed's spec (bench/peers/personal-client-get.openapi.yaml).",
+      ],
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.close()));
+  }
+}
+
+function ratioCheck(scenario: string, target: string, x: Measured, y: Measured, wanted: number): Check {
+  const ratio = x.load.reqPerSec / Math.max(1e-9, y.load.reqPerSec);
+  return {
+    scenario,
+    target,
+    measured: `${ratio.toFixed(2)}× (${Math.round(x.load.reqPerSec)} vs ${Math.round(y.load.reqPerSec)} req/s)`,
+    pass: ratio >= wanted,
+  };
+}
+
+/** The gateway's answer for the sample id: bare Yoga's constant, so both serve the same bytes. */
+async function sampleClient(gatewayUrl: string): Promise<PersonalClient> {
+  const response = await fetch(`${gatewayUrl}/graphql`, { method: 'POST', headers: GRAPHQL_HEADERS, body: oneClientBody(SAMPLE_CLIENT_ID) });
+  const body = (await response.json()) as { data?: { personalClient?: PersonalClient } };
+  if (body.data?.personalClient == null) throw new Error(`peers: the gateway did not answer the sample id: ${JSON.stringify(body)}`);
+  return body.data.personalClient;
+}
