@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The browser test and the bench scenarios' own checks (peer servers in their own processes, about
-    // 45 s) have their own commands, which CI runs too: `npm run test:browser`, `npm run test:bench`.
-    exclude: ['test/browser/**', 'test/bench/scenarios.test.ts'],
+    // The browser test and the bench tooling's own checks (the harness and its scenarios, driving real
+    // server processes for about a minute) have their own commands, which CI runs too:
+    // `npm run test:browser`, `npm run test:bench`.
+    exclude: ['test/browser/**', 'test/bench/harness.test.ts', 'test/bench/scenarios.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
