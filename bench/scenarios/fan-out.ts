@@ -1,6 +1,6 @@
 /**
  * fan-out: one `personalClients` query for 100 distinct uncached ids. The gateway must send exactly
- * 100 GETs, at most UPSTREAM_MAX_IN_FLIGHT at once, so the wall time is about
+ * 100 GETs, at most the adaptive limit at once (it starts at UPSTREAM_INITIAL_IN_FLIGHT), so the wall time is about
  * ceil(100 / cap) waves of upstream latency.
  * Target: exactly 100 GETs; wall time ≤ 1.2 × ceil(100 / cap) × latency.
  * Baseline (c): the harness itself GETs 100 fresh ids from the sandbox, `cap` at a time, over a
@@ -22,7 +22,8 @@ const MIN_ROUNDS = 5;
 
 export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
   const { options } = env;
-  const cap = gatewayDefaults().UPSTREAM_MAX_IN_FLIGHT;
+  // The adaptive limit starts here and grows only as C1 keeps up: one query is too short to count on more.
+  const cap = gatewayDefaults().UPSTREAM_INITIAL_IN_FLIGHT;
   const gateway = await env.startGateway('fan-out');
   try {
     const ids = new IdSequence(env.poolSize);
@@ -94,7 +95,7 @@ export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
         },
       ],
       notes: [
-        `one query at a time; p50 column is the median wall time, p99 the slowest; UPSTREAM_MAX_IN_FLIGHT=${cap}.`,
+        `one query at a time; p50 column is the median wall time, p99 the slowest; UPSTREAM_INITIAL_IN_FLIGHT=${cap}.`,
         `(c): the harness GETs ${FAN_OUT_IDS} fresh ids straight from the sandbox, ${cap} at a time on a warm ` +
           `keep-alive pool, ${direct.length} times; its median ${directWall.toFixed(1)} ms is the floor any gateway ` +
           `adds to here (ideal waves: ${Math.ceil(FAN_OUT_IDS / cap)} × ${options.latencyMs} ms).`,
