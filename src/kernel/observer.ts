@@ -1,3 +1,5 @@
+import type { TraceRef } from './tracer.js';
+
 /**
  * What the data path reports as it works. Metrics (and anything else that watches) implement it;
  * the data path only calls it, so it knows nothing of Prometheus or logs.
@@ -8,7 +10,7 @@ export interface Observer {
   loaderBatch(size: number): void;
   upstreamAttempt(route: string, status: number, durationMs: number): void;
   upstreamInFlight(delta: 1 | -1): void;
-  upstreamFailure(code: string, detail: { requestId?: string | undefined; id?: string }): void;
+  upstreamFailure(code: string, detail: { requestId?: string | undefined; id?: string; trace?: TraceRef | undefined }): void;
   tokenFetch(outcome: 'success' | 'failure', expiresAtMs?: number): void;
   /**
    * A breaker's state, under the fixed name of its upstream (e.g. 'c1': safe as a metric label)

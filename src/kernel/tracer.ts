@@ -9,6 +9,8 @@
 export interface TraceRef {
   /** Whether this trace is recorded. Children of an unsampled trace are not even started. */
   readonly sampled: boolean;
+  /** The ids a log line about this work carries, sampled or not (absent without tracing). */
+  readonly logIds?: { trace_id: string; span_id: string } | undefined;
 }
 
 /** Attribute values: never a token, a secret or a raw id list. */

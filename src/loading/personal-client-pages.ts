@@ -120,7 +120,7 @@ export class PersonalClientPages {
       cache.prime(ctx.partition, page.items.map((client) => [client.id ?? '', client] as const));
       return page;
     } catch (error) {
-      observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId });
+      observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, trace: ctx.trace });
       throw error;
     }
   }

@@ -114,7 +114,7 @@ export class PersonalClientSource {
             }
           }, ctx);
         } catch (error) {
-          observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, id });
+          observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, id, trace: trace ?? ctx.trace });
           throw error;
         }
       },

@@ -17,6 +17,8 @@ export function createLogObserver(logger: Logger): Observer {
           ...(detail.requestId === undefined ? {} : { requestId: detail.requestId }),
           code,
           ...(detail.id === undefined ? {} : { personalClientId: detail.id.slice(0, 256) }),
+          // Joins the line to the trace of the work that failed, when tracing is on.
+          ...detail.trace?.logIds,
         },
         'upstream failure',
       );

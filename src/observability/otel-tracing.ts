@@ -47,6 +47,11 @@ class OtelSpan implements TraceSpan, TraceRef {
     return this;
   }
 
+  get logIds(): { trace_id: string; span_id: string } {
+    const { traceId, spanId } = this.otel.spanContext();
+    return { trace_id: traceId, span_id: spanId };
+  }
+
   set(attributes: TraceAttributes): void {
     this.otel.setAttributes(cleaned(attributes));
   }

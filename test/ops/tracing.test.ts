@@ -156,6 +156,22 @@ describe('OpenTelemetry tracing', () => {
     expect(line).toMatchObject({ trace_id: CALLER_TRACE, span_id: server.spanId });
   });
 
+  it('puts the trace ids on the line that logs an upstream failure too', async () => {
+    const r = await receiver();
+    const chunks: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (chunk: string) => void chunks.push(chunk) } });
+    const gw = await gateway(tracingEnv(r, { UPSTREAM_RETRIES: '0' }), { deps: { logger } });
+    await gw.query(byId(SAMPLE_CLIENT_ID)); // the token is fetched while C1 is up
+    await gw.sandbox.close();
+
+    const failed = await gw.query(byId(gw.sandbox.clients[1]?.id ?? ''), {}, { traceparent: TRACEPARENT });
+    expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    await gw.close();
+
+    const line = chunks.map((c) => JSON.parse(c) as Record<string, unknown>).find((l) => l['msg'] === 'upstream failure');
+    expect(line).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', trace_id: CALLER_TRACE, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  });
+
   it('serves requests while the collector is unreachable, and counts the spans it lost', async () => {
     const r = await startOtlpReceiver();
     await r.close(); // nothing listens on its port any more
