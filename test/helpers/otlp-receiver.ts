@@ -39,6 +39,19 @@ interface OtlpExport {
   resourceSpans: { resource?: { attributes?: KeyValue[] }; scopeSpans: { spans?: OtlpSpan[] }[] }[];
 }
 
+/** The service name a gateway exporting to a test receiver reports. */
+export const TEST_SERVICE_NAME = 'gateway-under-test';
+
+/** The env that turns a gateway's tracing on, exporting JSON to `receiver`. */
+export function exportingTo(receiver: OtlpReceiver, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+    OTEL_SERVICE_NAME: TEST_SERVICE_NAME,
+    ...extra,
+  };
+}
+
 /** An OTLP/HTTP collector on port 0 that takes JSON exports (`http/json`) and keeps their spans. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];

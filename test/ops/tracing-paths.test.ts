@@ -3,7 +3,7 @@ import { noopObserver } from '../../src/kernel/observer.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { exportingTo, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { redisAvailable, startRedisServer } from '../helpers/redis-server.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -21,7 +21,6 @@ async function receiver(): Promise<OtlpReceiver> {
   return r;
 }
 
-const tracingEnv = (r: OtlpReceiver) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: r.url, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' });
 
 /** Closing flushes the exporter; a test closes early to read the spans, the cleanup then does nothing. */
 function closeOnce(gw: TestGateway): TestGateway {
@@ -40,7 +39,7 @@ describe('tracing the C1 attempts', () => {
     const r = await receiver();
     const waits: number[] = [];
     const { gw } = await startBehindFailingUpstream(closers, {
-      env: { ...tracingEnv(r), UPSTREAM_RETRIES: '2' },
+      env: { ...exportingTo(r), UPSTREAM_RETRIES: '2' },
       deps: { sleep: async (ms) => void waits.push(ms) },
     });
     closeOnce(gw);
@@ -69,7 +68,7 @@ describe.skipIf(!redisAvailable())('tracing the shared tier', () => {
     let up: () => void = () => undefined;
     const connected = new Promise<void>((resolve) => (up = resolve));
     const observer = { ...noopObserver, l2Connection: (state: 'up' | 'down') => state === 'up' && up() };
-    const gw = closeOnce(await startGateway({ env: { ...tracingEnv(r), REDIS_URL: redis.url }, deps: { observer } }));
+    const gw = closeOnce(await startGateway({ env: { ...exportingTo(r), REDIS_URL: redis.url }, deps: { observer } }));
     closers.push(() => gw.close());
     await connected;
 

@@ -3,7 +3,7 @@ import { createLogger } from '../../src/kernel/logger.js';
 import { loadTracing } from '../../src/observability/tracing.js';
 import { EXPIRED_CLIENT_ID, MISSING_CLIENT_ID, SAMPLE_CLIENT_ID, createSandbox } from '../../src/sandbox/index.js';
 import { startGateway, type GatewayOptions, type TestGateway } from '../helpers/gateway.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { exportingTo, startOtlpReceiver, TEST_SERVICE_NAME, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -36,16 +36,10 @@ describe('OpenTelemetry tracing', () => {
     return gw;
   }
 
-  const tracingEnv = (r: OtlpReceiver, extra: Record<string, string> = {}) => ({
-    OTEL_EXPORTER_OTLP_ENDPOINT: r.url,
-    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
-    OTEL_SERVICE_NAME: 'gateway-under-test',
-    ...extra,
-  });
 
   it("sends the caller's trace id to C1 with a new span id, on the token request and the GET", async () => {
     const r = await receiver();
-    const gw = await gateway(tracingEnv(r));
+    const gw = await gateway(exportingTo(r));
 
     const body = await gw.query(byId(SAMPLE_CLIENT_ID), {}, { traceparent: TRACEPARENT, tracestate: 'router=1' });
 
@@ -62,7 +56,7 @@ describe('OpenTelemetry tracing', () => {
 
   it('exports the operation, batch, lookup, token and attempt spans with their parents intact', async () => {
     const r = await receiver();
-    const gw = await gateway(tracingEnv(r));
+    const gw = await gateway(exportingTo(r));
 
     await gw.query(byId(SAMPLE_CLIENT_ID), {}, { traceparent: TRACEPARENT });
     await gw.query(byId(SAMPLE_CLIENT_ID), {}, { traceparent: TRACEPARENT }); // now from the in-process tier
@@ -73,7 +67,7 @@ describe('OpenTelemetry tracing', () => {
     expect(first).toMatchObject({
       name: 'query ById',
       parentSpanId: CALLER_SPAN,
-      serviceName: 'gateway-under-test',
+      serviceName: TEST_SERVICE_NAME,
       attributes: { 'graphql.operation.name': 'ById', 'graphql.operation.type': 'query', 'c1_gateway.outcome': 'ok', 'http.response.status_code': 200 },
     });
     const batch = only(spans, (s) => s.name === 'loader.batch');
@@ -99,7 +93,7 @@ describe('OpenTelemetry tracing', () => {
 
   it('links each request that waited on the shared token fetch to it', async () => {
     const r = await receiver();
-    const gw = await gateway(tracingEnv(r));
+    const gw = await gateway(exportingTo(r));
     // Three ids, so no request joins another's GET: each needs the token itself.
     const ids = [SAMPLE_CLIENT_ID, MISSING_CLIENT_ID, EXPIRED_CLIENT_ID];
     const traceparents = ['a', 'b', 'c'].map((c) => `00-${c.repeat(32)}-${CALLER_SPAN}-01`);
@@ -119,7 +113,7 @@ describe('OpenTelemetry tracing', () => {
 
   it('serves a request with a malformed traceparent, in a new trace', async () => {
     const r = await receiver();
-    const gw = await gateway(tracingEnv(r));
+    const gw = await gateway(exportingTo(r));
 
     const body = await gw.query(byId(MISSING_CLIENT_ID), {}, { traceparent: `00-${'0'.repeat(32)}-zz-01` });
 
@@ -132,7 +126,7 @@ describe('OpenTelemetry tracing', () => {
 
   it('samples by OTEL_TRACES_SAMPLER: always_off still carries the trace id to C1, unsampled, and exports nothing', async () => {
     const r = await receiver();
-    const gw = await gateway(tracingEnv(r, { OTEL_TRACES_SAMPLER: 'always_off' }));
+    const gw = await gateway(exportingTo(r, { OTEL_TRACES_SAMPLER: 'always_off' }));
 
     await gw.query(byId(SAMPLE_CLIENT_ID), {}, { traceparent: TRACEPARENT });
     await gw.close();
@@ -146,7 +140,7 @@ describe('OpenTelemetry tracing', () => {
     const r = await receiver();
     const chunks: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (chunk: string) => void chunks.push(chunk) } });
-    const gw = await gateway(tracingEnv(r), { deps: { logger } });
+    const gw = await gateway(exportingTo(r), { deps: { logger } });
 
     await gw.query(byId(SAMPLE_CLIENT_ID), {}, { traceparent: TRACEPARENT });
     await gw.close();
@@ -160,7 +154,7 @@ describe('OpenTelemetry tracing', () => {
     const r = await receiver();
     const chunks: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (chunk: string) => void chunks.push(chunk) } });
-    const gw = await gateway(tracingEnv(r, { UPSTREAM_RETRIES: '0' }), { deps: { logger } });
+    const gw = await gateway(exportingTo(r, { UPSTREAM_RETRIES: '0' }), { deps: { logger } });
     await gw.query(byId(SAMPLE_CLIENT_ID)); // the token is fetched while C1 is up
     await gw.sandbox.close();
 
@@ -176,7 +170,7 @@ describe('OpenTelemetry tracing', () => {
     const r = await startOtlpReceiver();
     await r.close(); // nothing listens on its port any more
     // A queue of 3 spans, and exports that give up (retries included) after 300 ms.
-    const gw = await gateway({ ...tracingEnv(r), OTEL_BSP_MAX_QUEUE_SIZE: '3', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '300' });
+    const gw = await gateway({ ...exportingTo(r), OTEL_BSP_MAX_QUEUE_SIZE: '3', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '300' });
 
     const bodies = [];
     for (let i = 0; i < 4; i += 1) bodies.push(await gw.query(byId(SAMPLE_CLIENT_ID), {}, { traceparent: TRACEPARENT }));
