@@ -23,7 +23,7 @@ export interface LimiterOptions {
   now: () => number;
   /** Ends a hold (see HoldBack). */
   setTimer: SetTimer;
-  observer: Pick<Observer, 'upstreamLimit' | 'upstreamQueued'>;
+  observer: Pick<Observer, 'upstreamLimit' | 'upstreamQueued' | 'upstreamInFlight'>;
 }
 
 /** What the limiter needs to know of the call's caller and deadline. */
@@ -92,16 +92,25 @@ export function createLimiter(options: LimiterOptions): Limiter {
     // Its caller has its answer (a timeout) already: sending now would only load C1 for nothing.
     if (budget.signal?.aborted === true || (budget.remainingMs?.() ?? 1) <= 0) return Promise.reject(deadlineError());
     active += 1;
+    observer.upstreamInFlight(1);
     const started = now();
     return (async () => {
       try {
         return await work();
       } finally {
         active -= 1;
+        observer.upstreamInFlight(-1);
         durations.add(now() - started);
         pump();
       }
     })();
+  };
+
+  /** Queues `entry` in its caller's turn: refused when the queue is full, or makes room by evicting. */
+  const enqueue = (caller: string, entry: Entry): void => {
+    const pushed = queue.push(caller, entry);
+    if (!pushed.queued) entry.reject(overloaded('The gateway has too much upstream work queued; try again shortly'));
+    else pushed.evicted?.reject(overloaded('Other callers need the gateway\'s upstream queue; try again shortly'));
   };
 
   /**
@@ -125,9 +134,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
         return Promise.reject(overloaded('The gateway cannot reach C1 within this request\'s deadline; try again shortly'));
       }
       return new Promise((resolve, reject) => {
-        const pushed = queue.push(caller, { start: () => void start(work, budget).then(resolve, reject), reject });
-        if (!pushed.queued) reject(overloaded('The gateway has too much upstream work queued; try again shortly'));
-        else pushed.evicted?.reject(overloaded('Other callers need the gateway\'s upstream queue; try again shortly'));
+        enqueue(caller, { start: () => void start(work, budget).then(resolve, reject), reject });
         observer.upstreamQueued(queue.size);
       });
     },
@@ -149,9 +156,7 @@ export function createLimiter(options: LimiterOptions): Limiter {
             active += 1;
             resolve();
           };
-          const pushed = queue.push(budget.caller ?? '', { start: resume, reject });
-          if (!pushed.queued) reject(overloaded('The gateway has too much upstream work queued; try again shortly'));
-          else pushed.evicted?.reject(overloaded('Other callers need the gateway\'s upstream queue; try again shortly'));
+          enqueue(budget.caller ?? '', { start: resume, reject });
           pump();
         });
       } catch (error) {

@@ -106,16 +106,13 @@ export class PersonalClientPages {
     // that lists has no freshness to offer a cache above us: Cache-Control says no-store.
     ctx.stats.freshMs = 0;
     try {
-      const page = await limiter.run(async () => {
-        observer.upstreamInFlight(1);
-        try {
-          return listing.kind === 'list'
-            ? await api.list({ pageSize, pageToken }, ctx)
-            : await api.search({ pageSize, pageToken, query: listing.query, userIds: listing.userIds }, ctx);
-        } finally {
-          observer.upstreamInFlight(-1);
-        }
-      }, ctx);
+      const page = await limiter.run(
+        () =>
+          listing.kind === 'list'
+            ? api.list({ pageSize, pageToken }, ctx)
+            : api.search({ pageSize, pageToken, query: listing.query, userIds: listing.userIds }, ctx),
+        ctx,
+      );
       // decodePageResponse refused any page with an id-less item, so every id here is a real one.
       cache.prime(ctx.partition, page.items.map((client) => [client.id ?? '', client] as const));
       return page;

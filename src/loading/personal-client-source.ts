@@ -105,14 +105,7 @@ export class PersonalClientSource {
       fetch: async (id) => {
         ctx.stats.upstreamCalls += 1;
         try {
-          return await limiter.run(async () => {
-            observer.upstreamInFlight(1);
-            try {
-              return await api.get(id, call);
-            } finally {
-              observer.upstreamInFlight(-1);
-            }
-          }, ctx);
+          return await limiter.run(() => api.get(id, call), ctx);
         } catch (error) {
           observer.upstreamFailure(isGatewayError(error) ? error.code : 'INTERNAL', { requestId: ctx.requestId, id, trace: trace ?? ctx.trace });
           throw error;

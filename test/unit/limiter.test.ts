@@ -5,7 +5,7 @@ import { noopObserver } from '../../src/kernel/observer.js';
 import { SingleFlight } from '../../src/cache/single-flight.js';
 
 /** A limiter held at `slots` (floor and ceiling alike), on the test's clock; no hold ever ends by itself. */
-function fixedLimiter(options: { slots: number; maxQueue: number; now?: () => number }) {
+function fixedLimiter(options: { slots: number; maxQueue: number; now?: () => number; observer?: typeof noopObserver }) {
   const clock = options.now ?? (() => 0);
   const limit = new AdaptiveLimit({ initial: options.slots, min: options.slots, max: options.slots, now: clock });
   return createLimiter({
@@ -15,11 +15,28 @@ function fixedLimiter(options: { slots: number; maxQueue: number; now?: () => nu
     maxHoldMs: 10_000,
     now: clock,
     setTimer: () => () => undefined,
-    observer: noopObserver,
+    observer: options.observer ?? noopObserver,
   });
 }
 
 describe('createLimiter', () => {
+  it('reports the calls running (not those queued) on the in-flight gauge, and each end', async () => {
+    let inFlight = 0;
+    const limiter = fixedLimiter({ slots: 1, maxQueue: 5, observer: { ...noopObserver, upstreamInFlight: (delta) => void (inFlight += delta) } });
+    const gates: (() => void)[] = [];
+    const work = () => new Promise<void>((resolve) => gates.push(resolve));
+    const both = [limiter.run(work), limiter.run(work)];
+    await Promise.resolve();
+    expect(inFlight).toBe(1);
+    gates.shift()?.();
+    await both[0];
+    await Promise.resolve();
+    expect(inFlight).toBe(1);
+    gates.shift()?.();
+    await Promise.all(both);
+    expect(inFlight).toBe(0);
+  });
+
   it('runs at most maxInFlight at once and fails fast with OVERLOADED past the queue bound', async () => {
     const limiter = fixedLimiter({ slots: 2, maxQueue: 3 });
     const gates: (() => void)[] = [];
