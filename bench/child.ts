@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { pathToFileURL } from 'node:url';
 import type { PersonalClient } from '../src/domain/personal-client.js';
 import type { Sandbox } from '../src/sandbox/index.js';
 import { startServer, type RunningServer } from '../src/ops/server.js';
@@ -21,8 +22,11 @@ export type ChildSpec =
 
 type Handler = (args: unknown[]) => unknown;
 
-/** 'dist': the compiled build `npm start` runs; 'src': the TypeScript sources through tsx (tests). */
-export type GatewayBuild = 'dist' | 'src';
+/**
+ * 'dist': the compiled build `npm start` runs; 'src': the TypeScript sources through tsx (tests);
+ * `{ dist }`: another compiled build, by its directory (a before/after in one run).
+ */
+export type GatewayBuild = 'dist' | 'src' | { dist: string };
 
 async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<string, Handler>; close(): Promise<void> }> {
   switch (spec.kind) {
@@ -75,7 +79,10 @@ async function start(spec: ChildSpec): Promise<{ url: string; commands: Record<s
  * request and bare Yoga (plain JS) does not, so measuring source would understate the gateway.
  */
 async function importGateway(from: GatewayBuild) {
-  const at = (path: string) => new URL(from === 'dist' ? `../dist/${path}.js` : `../src/${path}.ts`, import.meta.url).href;
+  const at = (path: string) =>
+    typeof from === 'object'
+      ? pathToFileURL(`${from.dist}/${path}.js`).href
+      : new URL(from === 'dist' ? `../dist/${path}.js` : `../src/${path}.ts`, import.meta.url).href;
   const [app, config, logger, tracing] = (await Promise.all([
     import(at('app')),
     import(at('config')),

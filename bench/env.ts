@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig, type Config } from '../src/config.js';
 import type { SandboxStats } from '../src/sandbox/index.js';
-import type { ChildSpec } from './child.js';
+import type { ChildSpec, GatewayBuild } from './child.js';
+import { productionNodeArgs } from './node-args.js';
 import type { BenchOptions } from './options.js';
 import { spawnServer, type ChildServer } from './processes.js';
 
@@ -17,7 +18,7 @@ export interface BenchEnv {
   /** Synthetic clients the sandbox knows (`benchClientId(0 … poolSize-1)`). */
   readonly poolSize: number;
   /** A gateway process against the sandbox via the real token flow; `env` overrides its config. */
-  startGateway(name: string, env?: Record<string, string>): Promise<ChildServer>;
+  startGateway(name: string, env?: Record<string, string>, build?: { from: GatewayBuild; nodeArgs: string[] }): Promise<ChildServer>;
   startServer(name: string, spec: ChildSpec): Promise<ChildServer>;
   stats(): Promise<SandboxStats>;
   resetStats(): Promise<void>;
@@ -83,10 +84,10 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
     options,
     sandbox,
     poolSize,
-    startGateway(name, env = {}) {
+    startGateway(name, env = {}, build = { from: options.gatewayFrom, nodeArgs: [] }) {
       const spec: ChildSpec = {
         kind: 'gateway',
-        from: options.gatewayFrom,
+        from: build.from,
         env: {
           // Production settings: GraphiQL and introspection off, the log level operators run with.
           NODE_ENV: 'production',
@@ -102,7 +103,7 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
         },
       };
       // --expose-gc only adds the global gc(); the memory scenario samples after a full collection.
-      return track(profiled(spawnServer(name, spec, { execArgv: ['--expose-gc'] }), options.cpuProfDir));
+      return track(profiled(spawnServer(name, spec, { execArgv: ['--expose-gc', ...productionNodeArgs(), ...build.nodeArgs] }), options.cpuProfDir));
     },
     startServer: (name, spec) => track(profiled(spawnServer(name, spec), options.cpuProfDir)),
     stats: () => sandbox.call<SandboxStats>('stats'),

@@ -37,6 +37,13 @@ export interface BenchOptions {
   output: string;
   /** Which gateway build to measure: 'dist' (compiled, as `npm start` runs it; build first) or 'src' (tsx). @default 'dist' */
   gatewayFrom: 'dist' | 'src';
+  /**
+   * Another gateway build to measure beside this one in the peers scenario, same run: the `dist/`
+   * directory of a worktree at the commit before a change, for a before/after in one run. @default undefined
+   */
+  compareDist: string | undefined;
+  /** Extra Node flags for that compared gateway (e.g. `--max-semi-space-size=32`), to measure a flag. @default [] */
+  compareNodeArgs: string[];
   /** A directory: every server but the sandbox is CPU-profiled from start-up done to close, into `<name>.cpuprofile`. @default undefined */
   cpuProfDir: string | undefined;
 }
@@ -59,6 +66,8 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   logLevel: 'info',
   output: 'BENCHMARKS.md',
   gatewayFrom: 'dist',
+  compareDist: undefined,
+  compareNodeArgs: [],
   cpuProfDir: undefined,
 };
 
@@ -98,6 +107,8 @@ export function benchOptionsFromEnv(env: Record<string, string | undefined>): Be
   const from = env['BENCH_GATEWAY_FROM']?.trim();
   if (from === 'dist' || from === 'src') options.gatewayFrom = from;
   else if (from) problems.push("BENCH_GATEWAY_FROM must be 'dist' or 'src'");
+  if (env['BENCH_COMPARE_DIST']?.trim()) options.compareDist = env['BENCH_COMPARE_DIST'].trim();
+  if (env['BENCH_COMPARE_NODE_ARGS']?.trim()) options.compareNodeArgs = env['BENCH_COMPARE_NODE_ARGS'].trim().split(/\s+/);
   if (env['BENCH_CPU_PROF']?.trim()) options.cpuProfDir = env['BENCH_CPU_PROF'].trim();
   if (problems.length > 0) throw new Error(`Invalid benchmark environment:\n  ${problems.join('\n  ')}`);
   return options;

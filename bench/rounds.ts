@@ -49,7 +49,8 @@ export async function measureRounds(
   const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; gets: number; pages: number; tokenPosts: number }> = {};
   for (const t of targets) acc[t.name] = { rounds: [], cpu: [], gets: 0, pages: 0, tokenPosts: 0 };
   for (let round = 0; round < Math.max(1, rounds); round += 1) {
-    for (const target of targets) {
+    // Each round starts one target later: no server always runs first (after the warm-up) or last.
+    for (const target of targets.map((_, i) => targets[(i + round) % targets.length]!)) {
       const before = await env.stats();
       const cpuBefore = await target.server?.cpuMicros();
       const result = await runLoad({ ...target.spec, seconds });

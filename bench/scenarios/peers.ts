@@ -23,6 +23,8 @@ export const HOT_VS_YOGA_TARGET = 1.5;
 export const APOLLO = 'Apollo Server 5 + RESTDataSource (d)';
 export const MESH = 'GraphQL Mesh, OpenAPI source (e)';
 const YOGA = 'bare Yoga (a)';
+/** The row of BENCH_COMPARE_DIST's build, when set: the same run's "before" of a change. */
+export const COMPARED = 'gateway, compared build (f)';
 
 export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
   const { options } = env;
@@ -36,6 +38,8 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
       sampleClient(gateway.url).then((client) => env.startServer('bare-yoga', { kind: 'bare-yoga', client })),
     ]);
     servers.push(apollo, mesh, yoga);
+    const compared = options.compareDist === undefined ? undefined : await env.startGateway('peers-compared', {}, { from: { dist: options.compareDist }, nodeArgs: options.compareNodeArgs });
+    if (compared !== undefined) servers.push(compared);
 
     const base = { headers: GRAPHQL_HEADERS, connections: options.connections, verifyBody: hasNoErrors };
     const bodyFor = (server: ChildServer) => (server === mesh ? meshClientBody : oneClientBody);
@@ -50,8 +54,9 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
       return { name, server, spec: { ...base, url: server.url, nextBody: () => bodyFor(server)(ids.next()) } };
     };
     const third = Math.floor(env.poolSize / 3);
-    const hotTargets = [hot('gateway', gateway), hot(APOLLO, apollo), hot(MESH, mesh), hot(YOGA, yoga)];
-    const coldTargets = [cold('gateway', gateway, 0), cold(APOLLO, apollo, third), cold(MESH, mesh, 2 * third)];
+    const quarter = Math.floor(env.poolSize / 4);
+    const hotTargets = [hot('gateway', gateway), hot(APOLLO, apollo), hot(MESH, mesh), hot(YOGA, yoga), ...(compared ? [hot(COMPARED, compared)] : [])];
+    const coldTargets = [cold('gateway', gateway, 0), cold(APOLLO, apollo, third), cold(MESH, mesh, 2 * third), ...(compared ? [cold(COMPARED, compared, quarter)] : [])];
 
     // C1 calls per request from passes whose every request is answered (timed rounds cut some off),
     // each right after its rounds, so the cold ids have not pushed the hot one out of the cache.
@@ -85,6 +90,14 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
       };
     };
     const everyone = [hGw, hD, hE, hA, cGw, cD, cE];
+    const comparedRows: Row[] = [];
+    if (compared !== undefined) {
+      const [hF, cF] = [need(h, COMPARED), need(c, COMPARED)];
+      everyone.push(hF, cF);
+      const cpu = (x: Measured, y: Measured) => (x.cpuMicrosPerRequest ?? NaN) / Math.max(1e-9, y.cpuMicrosPerRequest ?? NaN);
+      const before = (x: Measured, y: Measured) => `this build ${rate(x, y).toFixed(2)}× req/s, ${cpu(x, y).toFixed(2)}× CPU/req, ${tail(x, y).toFixed(2)}× p99 of (f)`;
+      comparedRows.push(row('hot', COMPARED, hF, before(hGw, hF)), row('cold', COMPARED, cF, before(cGw, cF)));
+    }
     const countedErrors = [...counted.values()].reduce((sum, n) => sum + n.errors, 0);
     const checks: Check[] = [
       ratioCheck('peers', `cold saturation: gateway req/s ≥ ${COLD_VS_APOLLO_TARGET} × (d)`, cGw, cD, COLD_VS_APOLLO_TARGET),
@@ -114,6 +127,7 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
         row('cold', 'gateway', cGw),
         row('cold', APOLLO, cD, vs(cGw, cD)),
         row('cold', MESH, cE, vs(cGw, cE)),
+        ...comparedRows,
       ],
       checks,
       notes: [
@@ -121,6 +135,9 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
           `upstream latency ${options.latencyMs} ms. The peers get one bearer up front and call C1 once per request ` +
           `(no cross-request cache), hot or cold; the gateway answers hot from its cache. (e) answers the same fields ` +
           "through the schema Omnigraph generates from the seed's spec (bench/peers/personal-client-get.openapi.yaml).",
+        ...(options.compareDist === undefined
+          ? []
+          : [`(f) is the build in ${options.compareDist}${options.compareNodeArgs.length > 0 ? ` run with ${options.compareNodeArgs.join(' ')}` : ''}, measured in the same rounds (BENCH_COMPARE_DIST).`]),
       ],
     };
   } finally {
