@@ -5,7 +5,7 @@
  * latency, every answer by outcome and the C1 GETs against the per-caller budgets; writes them to
  * its section of BENCHMARKS.md; exits 1 on a missed target, 2 if the harness itself failed.
  * Knobs: SOAK_HOSTILE_SECONDS (60), _AMPLIFIERS (48; 0 for none), _FLOODERS (10; 0 for none),
- * _NORMAL_RATE (4 requests/s), _NODE_ARGS (none: V8's defaults), _OUTPUT (BENCHMARKS.md; '' writes nothing).
+ * _NORMAL_RATE (4 requests/s), _NODE_ARGS (`npm start`'s flags), _OUTPUT (BENCHMARKS.md; '' writes nothing).
  */
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,6 +21,7 @@ import { entitiesAmplifier, manyIdsBody, oneIdBody, repeatedIdsAmplifier, typena
 import { consoleText, hostileChecks, markdownSection, writeSection, type HostileResult } from './soak/hostile-report.js';
 import { outcomeOf } from './soak/outcomes.js';
 import { watchGateway } from './soak/watch.js';
+import { productionNodeArgs } from './node-args.js';
 
 /** A knob from the environment; `min` 0 lets one kind of caller be left out, to see the others alone. */
 const num = (name: string, fallback: number, min = Number.MIN_VALUE): number => {
@@ -33,7 +34,8 @@ const SECONDS = num('SOAK_HOSTILE_SECONDS', 60);
 const AMPLIFIERS = Math.floor(num('SOAK_HOSTILE_AMPLIFIERS', 48, 0));
 const FLOODERS = Math.floor(num('SOAK_HOSTILE_FLOODERS', 10, 0));
 const NORMAL_RATE = num('SOAK_HOSTILE_NORMAL_RATE', 4);
-const NODE_ARGS = (process.env['SOAK_HOSTILE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+// By default the flags `npm start` runs with (no heap limit among them: V8's own).
+const NODE_ARGS = (process.env['SOAK_HOSTILE_NODE_ARGS'] ?? productionNodeArgs().join(' ')).split(' ').filter((a) => a !== '');
 const OUTPUT = process.env['SOAK_HOSTILE_OUTPUT'] ?? 'BENCHMARKS.md';
 /** Upstream latency of every sandbox GET (ms): a C1 in the same region. */
 const LATENCY_MS = 50;
@@ -129,7 +131,7 @@ async function main(): Promise<number> {
     settings: {
       seconds: SECONDS, amplifiers: AMPLIFIERS, flooders: FLOODERS, idsPerFloodRequest: IDS_PER_FLOOD_REQUEST,
       normalRate: NORMAL_RATE, workingSet: WORKING_SET, coldEvery: COLD_EVERY, sandboxLatencyMs: LATENCY_MS,
-      nodeArgs: NODE_ARGS.join(' ') || '(V8 defaults)',
+      nodeArgs: NODE_ARGS.join(' ') || '(none)',
       loadAverage: `${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`,
     },
     shapes: (AMPLIFIERS > 0 ? shapes : []).map((s) => `${s.kind}: ${s.about}, ${(s.body.length / 1024).toFixed(1)} KiB in`),

@@ -118,7 +118,7 @@ export function markdownSection(r: HostileResult, machine: Machine): string {
   return [
     SECTION_TITLE,
     '',
-    'The built gateway (`node dist/main.js`, NODE_ENV=production, default settings) against an in-process',
+    'The built gateway (`npm start` command: node with its flags, NODE_ENV=production, default settings) against an in-process',
     'sandbox, while amplification callers and a cold-id flood (from 127.0.0.1) run beside a normal caller',
     '(from 127.0.0.2, a constant rate, latency counted from when each request was due). Issue 12.',
     '',

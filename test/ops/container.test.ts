@@ -38,7 +38,10 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^ENV NODE_ENV=production\b/m);
     expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "-e", ".*\/health/m);
-    expect(runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    // The same command as `npm start`, Node flags included.
+    const pkg = JSON.parse(read('package.json')) as { scripts: { start: string } };
+    expect(pkg.scripts.start).toMatch(/^node (--[\w-]+=\S+ )*dist\/main\.js$/);
+    expect(runtime).toMatch(new RegExp(`^CMD ${escapeRegExp(JSON.stringify(pkg.scripts.start.split(' ')).replaceAll(',', ', '))}$`, 'm'));
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:(2[2-9]|[3-9]\d)-[\w-]*slim$/m);
   });
 
@@ -98,4 +101,8 @@ function sourceFiles(dir: string): string[] {
     if (entry.isDirectory()) return sourceFiles(path);
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
   });
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
