@@ -9,6 +9,7 @@
  * Knobs: SOAK_REQUESTS (100000), SOAK_CONCURRENCY (32), SOAK_FAULT_RATE (0.1), SOAK_PUSHBACK_ABOVE
  * (12), SOAK_SEED (random), SOAK_NODE_ARGS (the gateway's Node flags; none, V8's defaults).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config.js';
 import { createSandbox } from '../src/sandbox/index.js';
@@ -81,6 +82,7 @@ async function main(): Promise<number> {
     return `{ a: personalClient(id: "${anyId()}") { id } b: personalClient(id: "${anyId()}") { userId } }`;
   };
 
+  const highestLimit = watchHighestLimit(gateway.url);
   const pool = new Pool(gateway.url, { connections: CONCURRENCY });
   const verdicts = { data: 0, 'typed-error': 0, untyped: 0 };
   const codes = new Map<string, number>();
@@ -112,6 +114,7 @@ async function main(): Promise<number> {
   const gatewayCpu = gateway.cpuSeconds();
   const rssMax = Math.max(rssEnd, ...rssSeries);
   const rssMin = Math.min(rssEnd, ...rssSeries);
+  const limitPeak = await highestLimit.stop();
   const alive = gateway.alive();
   const health = await fetch(`${gateway.url}/health`).then((r) => r.status, () => 0);
   await pool.close();
@@ -134,7 +137,11 @@ async function main(): Promise<number> {
         `from the first fifth's (${mib(trend.early)} to ${mib(trend.late)})`,
       trend.flat,
     ],
-    [`C1 saw at most UPSTREAM_MAX_IN_FLIGHT (${maxInFlight}) calls in flight (peak ${proxy.inFlight.peak})`, proxy.inFlight.peak <= maxInFlight],
+    [
+      `C1 saw no more calls in flight than the highest limit the gateway reached (peak ${proxy.inFlight.peak}, ` +
+        `limit at most ${limitPeak}, UPSTREAM_MAX_IN_FLIGHT ${maxInFlight})`,
+      proxy.inFlight.peak <= Math.min(limitPeak, maxInFlight),
+    ],
     [`SIGTERM exit code 0 (got ${exitCode})`, exitCode === 0],
   ];
   const lines = [
@@ -145,7 +152,8 @@ async function main(): Promise<number> {
     `  error codes: ${[...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`,
     `  C1 API calls and token POSTs ${totalUpstream}: forwarded ${proxy.counts.forwarded}, random faults ${faults} (${share(faults)}), ` +
       `pushback 429s ${proxy.counts.pushback} (${share(proxy.counts.pushback)})`,
-    `  C1 API calls in flight as C1 saw them: peak ${proxy.inFlight.peak}, against UPSTREAM_MAX_IN_FLIGHT ${maxInFlight} and pushback above ${PUSHBACK_ABOVE}`,
+    `  C1 API calls in flight as C1 saw them: peak ${proxy.inFlight.peak}, against the limit's highest ${limitPeak} (c1_gateway_upstream_concurrency_limit ` +
+      `every ${LIMIT_POLL_MS} ms), UPSTREAM_MAX_IN_FLIGHT ${maxInFlight} and pushback above ${PUSHBACK_ABOVE}`,
     `  faults by kind: ${Object.entries(proxy.counts.faults).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `  sandbox: ${sandbox.stats.tokenRequests} token requests, ${sandbox.stats.apiGets} GETs`,
     `  RSS after warm-up (${WARMUP} requests) ${mib(rssWarm)}, at the end ${mib(rssEnd)}, min ${mib(rssMin)}, max ${mib(rssMax)}`,
@@ -165,3 +173,27 @@ main().then(
     process.exit(2);
   },
 );
+
+/** How often the gateway's limit gauge is read; it moves by one slot per limit's worth of answers. */
+const LIMIT_POLL_MS = 50;
+
+/** The highest value of c1_gateway_upstream_concurrency_limit on /metrics while the load runs. */
+function watchHighestLimit(gatewayUrl: string): { stop(): Promise<number> } {
+  let highest = 0;
+  let running = true;
+  const poll = (async () => {
+    while (running) {
+      const text = await fetch(`${gatewayUrl}/metrics`).then((r) => r.text(), () => '');
+      const value = Number(/^c1_gateway_upstream_concurrency_limit (\S+)$/m.exec(text)?.[1]);
+      if (Number.isFinite(value)) highest = Math.max(highest, value);
+      await delay(LIMIT_POLL_MS);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await poll;
+      return highest;
+    },
+  };
+}
