@@ -44,6 +44,8 @@ export interface BenchOptions {
   compareDist: string | undefined;
   /** Extra Node flags for that compared gateway (e.g. `--max-semi-space-size=32`), to measure a flag. @default [] */
   compareNodeArgs: string[];
+  /** Extra gateway env for it (e.g. `CACHE_MAX_ENTRIES=1000`), to measure a setting. @default {} */
+  compareEnv: Record<string, string>;
   /** A directory: every server but the sandbox is CPU-profiled from start-up done to close, into `<name>.cpuprofile`. @default undefined */
   cpuProfDir: string | undefined;
 }
@@ -68,6 +70,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   gatewayFrom: 'dist',
   compareDist: undefined,
   compareNodeArgs: [],
+  compareEnv: {},
   cpuProfDir: undefined,
 };
 
@@ -109,6 +112,11 @@ export function benchOptionsFromEnv(env: Record<string, string | undefined>): Be
   else if (from) problems.push("BENCH_GATEWAY_FROM must be 'dist' or 'src'");
   if (env['BENCH_COMPARE_DIST']?.trim()) options.compareDist = env['BENCH_COMPARE_DIST'].trim();
   if (env['BENCH_COMPARE_NODE_ARGS']?.trim()) options.compareNodeArgs = env['BENCH_COMPARE_NODE_ARGS'].trim().split(/\s+/);
+  for (const pair of env['BENCH_COMPARE_ENV']?.trim().split(/\s+/) ?? []) {
+    const at = pair.indexOf('=');
+    if (at > 0) options.compareEnv[pair.slice(0, at)] = pair.slice(at + 1);
+    else if (pair !== '') problems.push(`BENCH_COMPARE_ENV: '${pair}' is not NAME=value`);
+  }
   if (env['BENCH_CPU_PROF']?.trim()) options.cpuProfDir = env['BENCH_CPU_PROF'].trim();
   if (problems.length > 0) throw new Error(`Invalid benchmark environment:\n  ${problems.join('\n  ')}`);
   return options;

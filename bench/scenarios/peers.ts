@@ -38,7 +38,7 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
       sampleClient(gateway.url).then((client) => env.startServer('bare-yoga', { kind: 'bare-yoga', client })),
     ]);
     servers.push(apollo, mesh, yoga);
-    const compared = options.compareDist === undefined ? undefined : await env.startGateway('peers-compared', {}, { from: { dist: options.compareDist }, nodeArgs: options.compareNodeArgs });
+    const compared = options.compareDist === undefined ? undefined : await env.startGateway('peers-compared', options.compareEnv, { from: { dist: options.compareDist }, nodeArgs: options.compareNodeArgs });
     if (compared !== undefined) servers.push(compared);
 
     const base = { headers: GRAPHQL_HEADERS, connections: options.connections, verifyBody: hasNoErrors };
@@ -137,7 +137,7 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
           "through the schema Omnigraph generates from the seed's spec (bench/peers/personal-client-get.openapi.yaml).",
         ...(options.compareDist === undefined
           ? []
-          : [`(f) is the build in ${options.compareDist}${options.compareNodeArgs.length > 0 ? ` run with ${options.compareNodeArgs.join(' ')}` : ''}, measured in the same rounds (BENCH_COMPARE_DIST).`]),
+          : [`(f) is the build in ${options.compareDist}${comparedWith(options)}, measured in the same rounds (BENCH_COMPARE_DIST).`]),
       ],
     };
   } finally {
@@ -161,4 +161,10 @@ async function sampleClient(gatewayUrl: string): Promise<PersonalClient> {
   const body = (await response.json()) as { data?: { personalClient?: PersonalClient } };
   if (body.data?.personalClient == null) throw new Error(`peers: the gateway did not answer the sample id: ${JSON.stringify(body)}`);
   return body.data.personalClient;
+}
+
+/** How the compared gateway differs besides its build: Node flags and env. */
+function comparedWith(options: BenchEnv['options']): string {
+  const parts = [...options.compareNodeArgs, ...Object.entries(options.compareEnv).map(([k, v]) => `${k}=${v}`)];
+  return parts.length > 0 ? ` run with ${parts.join(' ')}` : '';
 }
