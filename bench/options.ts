@@ -91,7 +91,8 @@ export const BENCH_ENV = {
 
 /** Options from env; a bad number or an unknown scenario stops the run with every problem named. */
 export function benchOptionsFromEnv(env: Record<string, string | undefined>): BenchOptions {
-  const options: BenchOptions = { ...DEFAULT_OPTIONS, scenarios: [...DEFAULT_OPTIONS.scenarios] };
+  // Fresh lists and maps: parsing fills them, and the defaults must stay as they are.
+  const options: BenchOptions = { ...DEFAULT_OPTIONS, scenarios: [...DEFAULT_OPTIONS.scenarios], compareNodeArgs: [], compareEnv: {} };
   const problems: string[] = [];
   for (const [name, key] of Object.entries(BENCH_ENV)) {
     const raw = env[name];

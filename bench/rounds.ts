@@ -49,8 +49,7 @@ export async function measureRounds(
   const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; gets: number; pages: number; tokenPosts: number }> = {};
   for (const t of targets) acc[t.name] = { rounds: [], cpu: [], gets: 0, pages: 0, tokenPosts: 0 };
   for (let round = 0; round < Math.max(1, rounds); round += 1) {
-    // Each round starts one target later: no server always runs first (after the warm-up) or last.
-    for (const target of targets.map((_, i) => targets[(i + round) % targets.length]!)) {
+    for (const target of roundOrder(targets, round)) {
       const before = await env.stats();
       const cpuBefore = await target.server?.cpuMicros();
       const result = await runLoad({ ...target.spec, seconds });
@@ -71,6 +70,11 @@ export async function measureRounds(
     out[name] = { load: medianOf(r), rounds: r, gets, pages, tokenPosts, cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined };
   }
   return out;
+}
+
+/** Round `round`'s order: each round starts one target later, so no server always runs first (after the warm-up) or last. */
+export function roundOrder<T>(targets: readonly T[], round: number): T[] {
+  return targets.map((_, i) => targets[(i + round) % targets.length]!);
 }
 
 export function need(m: Record<string, Measured>, name: string): Measured {
