@@ -58,6 +58,22 @@ export const ONE_CALLER_UNBOUNDED = {
   CALLER_MAX_IN_FLIGHT_BUSY: '1000000',
 };
 
+/** How the bench runs every gateway against the sandbox, before a scenario's own settings. */
+export function gatewayEnv(credentials: { clientId: string; clientSecret: string }, sandboxUrl: string, logLevel: string): Record<string, string> {
+  return {
+    // Production settings: GraphiQL and introspection off, the log level operators run with.
+    NODE_ENV: 'production',
+    LOG_LEVEL: logLevel,
+    C1_CLIENT_ID: credentials.clientId,
+    C1_CLIENT_SECRET: credentials.clientSecret,
+    C1_API_URL: sandboxUrl,
+    CURSOR_SECRET: 'bench-cursor-secret-not-for-production-use',
+    // Every scenario is one caller (one address) driving cold ids at full speed: the per-caller
+    // budget would cut it at 50/s, and the run would measure refusals, not the gateway.
+    ...ONE_CALLER_UNBOUNDED,
+  };
+}
+
 const SETTLE_POLL_MS = 50;
 const SETTLE_TIMEOUT_MS = 5 * 1000; // a gateway queue drains far sooner; never hang a run on it
 
@@ -88,19 +104,7 @@ export async function createBenchEnv(options: BenchOptions): Promise<BenchEnv> {
       const spec: ChildSpec = {
         kind: 'gateway',
         from: build.from,
-        env: {
-          // Production settings: GraphiQL and introspection off, the log level operators run with.
-          NODE_ENV: 'production',
-          LOG_LEVEL: options.logLevel,
-          C1_CLIENT_ID: credentials.clientId,
-          C1_CLIENT_SECRET: credentials.clientSecret,
-          C1_API_URL: sandbox.url,
-          CURSOR_SECRET: 'bench-cursor-secret-not-for-production-use',
-          // Every scenario is one caller (one address) driving cold ids at full speed: the per-caller
-          // budget would cut it at 50/s, and the run would measure refusals, not the gateway.
-          ...ONE_CALLER_UNBOUNDED,
-          ...env,
-        },
+        env: { ...gatewayEnv(credentials, sandbox.url, options.logLevel), ...env },
       };
       // --expose-gc only adds the global gc(); the memory scenario samples after a full collection.
       return track(profiled(spawnServer(name, spec, { execArgv: ['--expose-gc', ...productionNodeArgs(), ...build.nodeArgs] }), options.cpuProfDir));

@@ -14,7 +14,7 @@
 import { Agent } from 'undici';
 import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { benchClientId } from '../ids.js';
-import { ONE_CALLER_UNBOUNDED } from '../env.js';
+import { gatewayEnv } from '../env.js';
 import { spawnServer } from '../processes.js';
 import { oneClientBody } from '../queries.js';
 
@@ -50,15 +50,7 @@ const hotId = freshId();
 const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
 const origin = new URL(sandbox.url).origin;
 const tokens = { getToken: () => Promise.resolve(bearer), invalidate: () => undefined, hasValidToken: () => true, close: () => undefined };
-const baseEnv: Record<string, string> = {
-  NODE_ENV: 'production',
-  LOG_LEVEL: 'info',
-  C1_CLIENT_ID: credentials.clientId,
-  C1_CLIENT_SECRET: credentials.clientSecret,
-  C1_API_URL: sandbox.url,
-  CURSOR_SECRET: 'bench-cursor-secret-not-for-production-use',
-  ...ONE_CALLER_UNBOUNDED,
-};
+const baseEnv = gatewayEnv(credentials, sandbox.url, 'info');
 
 function layersOf(build: Build, env: Record<string, string>) {
   const config = build.loadConfig({ ...baseEnv, ...env });

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSandbox, credentialFromSecret, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway } from '../helpers/gateway.js';
+import { closeAfterEach } from '../helpers/closers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -64,10 +65,7 @@ describe('docker-compose.yml', () => {
   const compose = read('docker-compose.yml');
   const anchor = (name: string) => new RegExp(`&${name} "([^"]+)"`).exec(compose)?.[1] ?? '';
 
-  const closers: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-  });
+  const closers = closeAfterEach();
 
   it('runs the sandbox from the same image, and the gateway after it is healthy', () => {
     expect(existsSync(join(ROOT, 'src', 'sandbox', 'main.ts'))).toBe(true);

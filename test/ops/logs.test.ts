@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger, yogaLogging } from '../../src/kernel/logger.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
+import { closeAfterEach } from '../helpers/closers.js';
 
 
 type Line = Record<string, unknown>;
@@ -23,10 +24,7 @@ function captureLogs(level = 'trace') {
 }
 
 describe('request logs and request ids', () => {
-  const closers: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-  });
+  const closers = closeAfterEach();
 
   async function start(env: Record<string, string> = {}) {
     const logs = captureLogs();

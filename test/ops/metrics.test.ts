@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MISSING_CLIENT_ID, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
 import { seriesValue } from './prometheus-text.js';
+import { closeAfterEach } from '../helpers/closers.js';
 
 const ROUTE = '/api/v1/iam/personal_clients/{id}';
 const T0 = 1_800_000_000_000;
 
 describe('GET /metrics', () => {
-  const closers: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-  });
+  const closers = closeAfterEach();
 
   async function start(env: Record<string, string> = {}, clock?: () => number) {
     return (await startBehindFailingUpstream(closers, { env, ...(clock ? { clock } : {}) })).gw;

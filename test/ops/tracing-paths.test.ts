@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { noopObserver } from '../../src/kernel/observer.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { exportingTo, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { redisAvailable, startRedisServer } from '../helpers/redis-server.js';
+import { closeAfterEach } from '../helpers/closers.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE}-00f067aa0ba902b7-01`;
 const byId = (id: string) => `query ById { personalClient(id: "${id}") { id } }`;
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const closers = closeAfterEach();
 
 async function receiver(): Promise<OtlpReceiver> {
   const r = await startOtlpReceiver();

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/kernel/logger.js';
 import { loadTracing } from '../../src/observability/tracing.js';
 import { EXPIRED_CLIENT_ID, MISSING_CLIENT_ID, SAMPLE_CLIENT_ID, createSandbox } from '../../src/sandbox/index.js';
 import { startGateway, type GatewayOptions, type TestGateway } from '../helpers/gateway.js';
 import { exportingTo, startOtlpReceiver, TEST_SERVICE_NAME, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { closeAfterEach } from '../helpers/closers.js';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -15,10 +16,7 @@ const CLIENT = 3;
 const byId = (id: string) => `query ById { personalClient(id: "${id}") { id displayName } }`;
 
 describe('OpenTelemetry tracing', () => {
-  const closers: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-  });
+  const closers = closeAfterEach();
 
   async function receiver(): Promise<OtlpReceiver> {
     const r = await startOtlpReceiver();
