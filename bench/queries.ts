@@ -18,8 +18,18 @@ export function oneClientBody(id: string): string {
   return JSON.stringify({ query: ONE, variables: { id }, operationName: 'PersonalClient' });
 }
 
+/** The same read with the id written into the document: a new document per id. */
+export function literalClientBody(id: string): string {
+  return JSON.stringify({ query: `{ personalClient(id: ${JSON.stringify(id)}) { ${ALL_FIELDS} } }` });
+}
+
 export function meshClientBody(id: string): string {
   return JSON.stringify({ query: MESH_ONE, variables: { id }, operationName: 'PersonalClient' });
+}
+
+/** Mesh's read with the id written into the document. */
+export function meshLiteralBody(id: string): string {
+  return JSON.stringify({ query: `{ c1_api_iam_v1_PersonalClientService_Get(id: ${JSON.stringify(id)}) { client { ${ALL_FIELDS} } } }` });
 }
 
 export function manyClientsBody(ids: readonly string[]): string {

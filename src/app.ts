@@ -16,6 +16,7 @@ import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
 import { buildSchema, type SchemaOptions } from './graphql/schema.js';
+import { useShapeValidationCache } from './graphql/shape-validation.js';
 import { createCursorCodec } from './graphql/cursor.js';
 import { cursorKey } from './graphql/cursor-key.js';
 import { MAX_FILTER_USER_IDS } from './graphql/personal-client-filter.js';
@@ -202,6 +203,8 @@ export function createApp(deps: AppDeps): App {
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
       useCacheControl({ scope: cacheScope, endpoint: '/graphql' }),
       ...security.executionPlugins,
+      // Last: it keys on the validation rules every plugin above has added.
+      useShapeValidationCache(),
     ],
   });
 

@@ -5,8 +5,9 @@
  *   api     the gateway's C1 client (headers, bearer, body cap, decode), no policy;
  *   source  PersonalClientSource: tiered cache, budget, limiter with its attempt feedback, metrics;
  *   cold    a whole GraphQL request for a new id through `app.yoga.fetch` (no HTTP server);
+ *   coldlit the same with the id written into the document: a new document every time;
  *   hot     the same request for an id in the cache.
- * api, cold and hot run once per variant: VARIANTS='{"before":{"DIST":"/path/to/other/dist"},"after":{}}'
+ * api, source, cold, coldlit and hot run once per variant: VARIANTS='{"before":{"DIST":"/path/to/other/dist"},"after":{}}'
  * compares two builds in one run (a variant's other keys are gateway env). Rounds interleave; the
  * figure is the median of CPU µs per operation. PROFILE=<layer> writes /tmp/<layer>.cpuprofile.
  * Run after `npm run build`:  npx tsx bench/experiments/cold-layers.ts > /dev/null  (logs go to stdout).
@@ -16,7 +17,7 @@ import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { benchClientId } from '../ids.js';
 import { gatewayEnv } from '../env.js';
 import { spawnServer } from '../processes.js';
-import { oneClientBody } from '../queries.js';
+import { literalClientBody, oneClientBody } from '../queries.js';
 
 const OPS = Number(process.env['OPS'] ?? 4000);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
@@ -64,8 +65,8 @@ function layersOf(build: Build, env: Record<string, string>) {
   const source = new build.PersonalClientSource({ api: limited, cache, limiter, budget, observer });
   const stats = () => ({ upstreamCalls: 0, cacheHits: 0, staleServed: 0, freshMs: Infinity });
   const app = build.createApp({ config, logger: build.createLogger({ level: config.LOG_LEVEL }) });
-  const graphql = async (id: string) => {
-    const response = await app.yoga.fetch('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: oneClientBody(id) });
+  const graphql = async (id: string, body = oneClientBody) => {
+    const response = await app.yoga.fetch('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(id) });
     const text = await response.text();
     if (text.includes('"errors"')) throw new Error(text);
   };
@@ -75,6 +76,7 @@ function layersOf(build: Build, env: Record<string, string>) {
       api: () => api.get(freshId(), { tokens }),
       source: () => source.loadMany([freshId()], { tokens, partition: 'service', caller: 'bench', stats: stats() }),
       cold: () => graphql(freshId()),
+      coldlit: () => graphql(freshId(), literalClientBody),
       hot: () => graphql(hotId),
     } as Record<string, () => Promise<unknown>>,
   };

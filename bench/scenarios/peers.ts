@@ -3,8 +3,11 @@
  * sandbox, each in its own process: (d) Apollo Server 5 + RESTDataSource and (e) GraphQL Mesh's
  * OpenAPI source on the seed's spec (bench/peers/). Neither caches across requests by itself.
  * - hot: one id over and over, with bare Yoga (a) as the framework's ceiling;
- * - cold saturation: a new id per request, closed loop, `connections` connections.
- * Targets (issue 16): cold req/s ≥ 1.5× (d) and ≥ 2× (e) with p99 no worse than either; hot ≥ 1.5× (a).
+ * - cold saturation: a new id per request, closed loop, `connections` connections, twice: the id as
+ *   a variable of one document (what a frontend sends), and the id written into the document as a
+ *   literal (a new document per request, which every server must parse and validate anew).
+ * Targets (issue 16): cold req/s ≥ 1.5× (d) and ≥ 2× (e) with p99 no worse than either, on both;
+ * hot ≥ 1.5× (a).
  */
 import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
@@ -12,7 +15,7 @@ import type { BenchEnv } from '../env.js';
 import { IdSequence } from '../ids.js';
 import type { PeerUpstream } from '../peers/upstream.js';
 import type { ChildServer } from '../processes.js';
-import { GRAPHQL_HEADERS, hasNoErrors, meshClientBody, oneClientBody } from '../queries.js';
+import { GRAPHQL_HEADERS, hasNoErrors, literalClientBody, meshClientBody, meshLiteralBody, oneClientBody } from '../queries.js';
 import type { Check, Row, ScenarioResult } from '../report.js';
 import { countCalls, errorsOf, measureRounds, need, warmUp, type Counted, type Measured, type RoundTarget } from '../rounds.js';
 
@@ -42,26 +45,36 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
     if (compared !== undefined) servers.push(compared);
 
     const base = { headers: GRAPHQL_HEADERS, connections: options.connections, verifyBody: hasNoErrors };
-    const bodyFor = (server: ChildServer) => (server === mesh ? meshClientBody : oneClientBody);
+    const bodyFor = (server: ChildServer, literal = false) =>
+      server === mesh ? (literal ? meshLiteralBody : meshClientBody) : literal ? literalClientBody : oneClientBody;
     const hot = (name: string, server: ChildServer): RoundTarget => ({
       name,
       server,
       spec: { ...base, url: server.url, body: bodyFor(server)(SAMPLE_CLIENT_ID) },
     });
     // Each server its own run of fresh ids: a C1 call per request for all three, the gateway's cache included.
-    const cold = (name: string, server: ChildServer, start: number): RoundTarget => {
+    const cold = (name: string, server: ChildServer, start: number, literal = false): RoundTarget => {
       const ids = new IdSequence(env.poolSize, start);
-      return { name, server, spec: { ...base, url: server.url, nextBody: () => bodyFor(server)(ids.next()) } };
+      const body = bodyFor(server, literal);
+      return { name, server, spec: { ...base, url: server.url, nextBody: () => body(ids.next()) } };
     };
     const third = Math.floor(env.poolSize / 3);
     const quarter = Math.floor(env.poolSize / 4);
     const hotTargets = [hot('gateway', gateway), hot(APOLLO, apollo), hot(MESH, mesh), hot(YOGA, yoga), ...(compared ? [hot(COMPARED, compared)] : [])];
-    const coldTargets = [cold('gateway', gateway, 0), cold(APOLLO, apollo, third), cold(MESH, mesh, 2 * third), ...(compared ? [cold(COMPARED, compared, quarter)] : [])];
+    const coldSets = (literal: boolean, offset: number) => [
+      cold('gateway', gateway, offset, literal),
+      cold(APOLLO, apollo, third + offset, literal),
+      cold(MESH, mesh, 2 * third + offset, literal),
+      ...(compared ? [cold(COMPARED, compared, quarter + offset, literal)] : []),
+    ];
+    const coldTargets = coldSets(false, 0);
+    // Half a third on, past the ids each server's by-variable rounds used: cold again.
+    const literalTargets = coldSets(true, Math.floor(third / 2));
 
     // C1 calls per request from passes whose every request is answered (timed rounds cut some off),
     // each right after its rounds, so the cold ids have not pushed the hot one out of the cache.
     const counted = new Map<string, Counted>();
-    const count = async (kind: 'hot' | 'cold', targets: RoundTarget[]) => {
+    const count = async (kind: Kind, targets: RoundTarget[]) => {
       for (const t of targets) counted.set(`${kind} ${t.name}`, await countCalls(env, t));
     };
     await warmUp(env, hotTargets, options.warmupSeconds);
@@ -70,16 +83,20 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
     await warmUp(env, coldTargets, options.warmupSeconds);
     const c = await measureRounds(env, coldTargets);
     await count('cold', coldTargets);
+    await warmUp(env, literalTargets, options.warmupSeconds);
+    const l = await measureRounds(env, literalTargets);
+    await count('literal', literalTargets);
 
     const [hGw, hD, hE, hA] = [need(h, 'gateway'), need(h, APOLLO), need(h, MESH), need(h, YOGA)];
     const [cGw, cD, cE] = [need(c, 'gateway'), need(c, APOLLO), need(c, MESH)];
+    const [lGw, lD, lE] = [need(l, 'gateway'), need(l, APOLLO), need(l, MESH)];
     const rate = (x: Measured, y: Measured) => x.load.reqPerSec / Math.max(1e-9, y.load.reqPerSec);
     const tail = (x: Measured, y: Measured) => x.load.p99Ms / Math.max(1e-9, y.load.p99Ms);
     const vs = (x: Measured, y: Measured) => `gateway ${rate(x, y).toFixed(2)}× req/s, ${tail(x, y).toFixed(2)}× p99`;
-    const row = (scenario: 'hot' | 'cold', server: string, x: Measured, vsBaseline?: string): Row => {
+    const row = (scenario: Kind, server: string, x: Measured, vsBaseline?: string): Row => {
       const n = counted.get(`${scenario} ${server}`);
       return {
-        scenario: scenario === 'hot' ? 'peers hot' : 'peers cold (saturation)',
+        scenario: SCENARIO_NAMES[scenario],
         server,
         reqPerSec: x.load.reqPerSec,
         p50Ms: x.load.p50Ms,
@@ -89,25 +106,29 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
         ...(vsBaseline === undefined ? {} : { vsBaseline }),
       };
     };
-    const everyone = [hGw, hD, hE, hA, cGw, cD, cE];
+    const everyone = [hGw, hD, hE, hA, cGw, cD, cE, lGw, lD, lE];
     const comparedRows: Row[] = [];
     if (compared !== undefined) {
-      const [hF, cF] = [need(h, COMPARED), need(c, COMPARED)];
-      everyone.push(hF, cF);
+      const [hF, cF, lF] = [need(h, COMPARED), need(c, COMPARED), need(l, COMPARED)];
+      everyone.push(hF, cF, lF);
       const cpu = (x: Measured, y: Measured) => (x.cpuMicrosPerRequest ?? NaN) / Math.max(1e-9, y.cpuMicrosPerRequest ?? NaN);
       const before = (x: Measured, y: Measured) => `this build ${rate(x, y).toFixed(2)}× req/s, ${cpu(x, y).toFixed(2)}× CPU/req, ${tail(x, y).toFixed(2)}× p99 of (f)`;
-      comparedRows.push(row('hot', COMPARED, hF, before(hGw, hF)), row('cold', COMPARED, cF, before(cGw, cF)));
+      comparedRows.push(row('hot', COMPARED, hF, before(hGw, hF)), row('cold', COMPARED, cF, before(cGw, cF)), row('literal', COMPARED, lF, before(lGw, lF)));
     }
     const countedErrors = [...counted.values()].reduce((sum, n) => sum + n.errors, 0);
-    const checks: Check[] = [
-      ratioCheck('peers', `cold saturation: gateway req/s ≥ ${COLD_VS_APOLLO_TARGET} × (d)`, cGw, cD, COLD_VS_APOLLO_TARGET),
-      ratioCheck('peers', `cold saturation: gateway req/s ≥ ${COLD_VS_MESH_TARGET} × (e)`, cGw, cE, COLD_VS_MESH_TARGET),
+    const coldChecks = (kind: string, gw: Measured, d: Measured, e: Measured): Check[] => [
+      ratioCheck('peers', `cold saturation, ${kind}: gateway req/s ≥ ${COLD_VS_APOLLO_TARGET} × (d)`, gw, d, COLD_VS_APOLLO_TARGET),
+      ratioCheck('peers', `cold saturation, ${kind}: gateway req/s ≥ ${COLD_VS_MESH_TARGET} × (e)`, gw, e, COLD_VS_MESH_TARGET),
       {
         scenario: 'peers',
-        target: 'cold saturation: gateway p99 no worse than (d) or (e)',
-        measured: `${cGw.load.p99Ms.toFixed(1)} vs ${cD.load.p99Ms.toFixed(1)} (d) and ${cE.load.p99Ms.toFixed(1)} ms (e)`,
-        pass: cGw.load.p99Ms <= Math.min(cD.load.p99Ms, cE.load.p99Ms),
+        target: `cold saturation, ${kind}: gateway p99 no worse than (d) or (e)`,
+        measured: `${gw.load.p99Ms.toFixed(1)} vs ${d.load.p99Ms.toFixed(1)} (d) and ${e.load.p99Ms.toFixed(1)} ms (e)`,
+        pass: gw.load.p99Ms <= Math.min(d.load.p99Ms, e.load.p99Ms),
       },
+    ];
+    const checks: Check[] = [
+      ...coldChecks('id by variable', cGw, cD, cE),
+      ...coldChecks('id literal', lGw, lD, lE),
       ratioCheck('peers', `hot: gateway req/s ≥ ${HOT_VS_YOGA_TARGET} × bare Yoga (a)`, hGw, hA, HOT_VS_YOGA_TARGET),
       {
         scenario: 'peers',
@@ -127,6 +148,9 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
         row('cold', 'gateway', cGw),
         row('cold', APOLLO, cD, vs(cGw, cD)),
         row('cold', MESH, cE, vs(cGw, cE)),
+        row('literal', 'gateway', lGw),
+        row('literal', APOLLO, lD, vs(lGw, lD)),
+        row('literal', MESH, lE, vs(lGw, lE)),
         ...comparedRows,
       ],
       checks,
@@ -144,6 +168,13 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
     await Promise.all(servers.map((s) => s.close()));
   }
 }
+
+type Kind = 'hot' | 'cold' | 'literal';
+const SCENARIO_NAMES: Record<Kind, string> = {
+  hot: 'peers hot',
+  cold: 'peers cold (saturation), id by variable',
+  literal: 'peers cold (saturation), id literal',
+};
 
 function ratioCheck(scenario: string, target: string, x: Measured, y: Measured, wanted: number): Check {
   const ratio = x.load.reqPerSec / Math.max(1e-9, y.load.reqPerSec);

@@ -16,7 +16,7 @@ const SHORT: BenchOptions = {
 };
 
 describe('benchmark scenarios', () => {
-  it('peers: Apollo + RESTDataSource and Mesh call C1 once per request, hot or cold, and the gateway once per cold request', { timeout: 240_000 }, async () => {
+  it('peers: Apollo + RESTDataSource and Mesh call C1 once per request, hot or cold, and the gateway once per cold request, by variable or literal', { timeout: 240_000 }, async () => {
     const [peers] = await runBench({ ...SHORT, scenarios: ['peers'] });
 
     const gets = Object.fromEntries((peers?.rows ?? []).map((r) => [`${r.scenario} / ${r.server}`, r.getsPerRequest]));
@@ -27,18 +27,25 @@ describe('benchmark scenarios', () => {
       [`peers hot / ${APOLLO}`]: 1,
       [`peers hot / ${MESH}`]: 1,
       'peers hot / bare Yoga (a)': 0,
-      'peers cold (saturation) / gateway': 1,
-      [`peers cold (saturation) / ${APOLLO}`]: 1,
-      [`peers cold (saturation) / ${MESH}`]: 1,
+      'peers cold (saturation), id by variable / gateway': 1,
+      [`peers cold (saturation), id by variable / ${APOLLO}`]: 1,
+      [`peers cold (saturation), id by variable / ${MESH}`]: 1,
+      'peers cold (saturation), id literal / gateway': 1,
+      [`peers cold (saturation), id literal / ${APOLLO}`]: 1,
+      [`peers cold (saturation), id literal / ${MESH}`]: 1,
     });
+    const cold = (kind: string) => [
+      `cold saturation, ${kind}: gateway req/s ≥ 1.5 × (d)`,
+      `cold saturation, ${kind}: gateway req/s ≥ 2 × (e)`,
+      `cold saturation, ${kind}: gateway p99 no worse than (d) or (e)`,
+    ];
     expect(peers?.checks.map((c) => c.target)).toEqual([
-      'cold saturation: gateway req/s ≥ 1.5 × (d)',
-      'cold saturation: gateway req/s ≥ 2 × (e)',
-      'cold saturation: gateway p99 no worse than (d) or (e)',
+      ...cold('id by variable'),
+      ...cold('id literal'),
       'hot: gateway req/s ≥ 1.5 × bare Yoga (a)',
       'every server answers every request without errors',
     ]);
-    expect(peers?.checks[4]).toMatchObject({ pass: true, measured: '0 errors' });
+    expect(peers?.checks[7]).toMatchObject({ pass: true, measured: '0 errors' });
   });
 
   it('search: counts exactly one C1 Search and no GET per answered request', { timeout: 240_000 }, async () => {
