@@ -75,6 +75,8 @@ export function consoleReport(results: readonly ScenarioResult[]): string {
     textTable(COLUMNS, results.flatMap((r) => r.rows.map(rowCells))),
     '',
     textTable(['scenario', 'target', 'measured', 'result'], results.flatMap((r) => r.checks.map(checkCells))),
+    '',
+    ...results.flatMap((r) => r.notes.map((n) => `- ${r.name}: ${n}`)),
   ].join('\n');
 }
 

@@ -28,6 +28,13 @@ export interface Measured {
    * sensitive than req/s to other work on the machine; undefined without `server`.
    */
   cpuMicrosPerRequest: number | undefined;
+  /**
+   * Medians over rounds of what the rest of the machine spent per completed request: the sandbox
+   * (C1) and this process (the load generator). At saturation every process shares the cores, so
+   * these bound what any server in front of the sandbox can reach.
+   */
+  sandboxCpuMicrosPerRequest: number;
+  loadCpuMicrosPerRequest: number;
 }
 
 /** Unmeasured load on each target for `seconds`, so JIT, pools and caches are warm. */
@@ -46,28 +53,44 @@ export async function measureRounds(
   rounds = env.options.rounds,
   seconds = env.options.roundSeconds,
 ): Promise<Record<string, Measured>> {
-  const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; gets: number; pages: number; tokenPosts: number }> = {};
-  for (const t of targets) acc[t.name] = { rounds: [], cpu: [], gets: 0, pages: 0, tokenPosts: 0 };
+  const acc: Record<string, { rounds: LoadResult[]; cpu: number[]; sandboxCpu: number[]; loadCpu: number[]; gets: number; pages: number; tokenPosts: number }> = {};
+  for (const t of targets) acc[t.name] = { rounds: [], cpu: [], sandboxCpu: [], loadCpu: [], gets: 0, pages: 0, tokenPosts: 0 };
   for (let round = 0; round < Math.max(1, rounds); round += 1) {
     for (const target of roundOrder(targets, round)) {
       const before = await env.stats();
       const cpuBefore = await target.server?.cpuMicros();
+      const sandboxBefore = await env.sandbox.cpuMicros();
+      const loadBefore = process.cpuUsage();
       const result = await runLoad({ ...target.spec, seconds });
+      const load = process.cpuUsage(loadBefore);
+      const sandboxAfter = await env.sandbox.cpuMicros();
       await env.settle();
       const cpuAfter = await target.server?.cpuMicros();
       const after = await env.stats();
       const entry = acc[target.name];
       if (entry === undefined) continue;
       entry.rounds.push(result);
-      if (cpuBefore !== undefined && cpuAfter !== undefined) entry.cpu.push((cpuAfter - cpuBefore) / Math.max(1, result.requests));
+      const perRequest = (micros: number) => micros / Math.max(1, result.requests);
+      if (cpuBefore !== undefined && cpuAfter !== undefined) entry.cpu.push(perRequest(cpuAfter - cpuBefore));
+      entry.sandboxCpu.push(perRequest(sandboxAfter - sandboxBefore));
+      entry.loadCpu.push(perRequest(load.user + load.system));
       entry.gets += after.apiGets - before.apiGets;
       entry.pages += after.apiPages - before.apiPages;
       entry.tokenPosts += after.tokenRequests - before.tokenRequests;
     }
   }
   const out: Record<string, Measured> = {};
-  for (const [name, { rounds: r, cpu, gets, pages, tokenPosts }] of Object.entries(acc)) {
-    out[name] = { load: medianOf(r), rounds: r, gets, pages, tokenPosts, cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined };
+  for (const [name, { rounds: r, cpu, sandboxCpu, loadCpu, gets, pages, tokenPosts }] of Object.entries(acc)) {
+    out[name] = {
+      load: medianOf(r),
+      rounds: r,
+      gets,
+      pages,
+      tokenPosts,
+      cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined,
+      sandboxCpuMicrosPerRequest: median(sandboxCpu),
+      loadCpuMicrosPerRequest: median(loadCpu),
+    };
   }
   return out;
 }

@@ -9,6 +9,7 @@
  * Targets (issue 16): cold req/s ≥ 1.5× (d) and ≥ 2× (e) with p99 no worse than either, on both;
  * hot ≥ 1.5× (a).
  */
+import { availableParallelism } from 'node:os';
 import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { BenchEnv } from '../env.js';
@@ -159,6 +160,7 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
           `upstream latency ${options.latencyMs} ms. The peers get one bearer up front and call C1 once per request ` +
           `(no cross-request cache), hot or cold; the gateway answers hot from its cache. (e) answers the same fields ` +
           "through the schema Omnigraph generates from the seed's spec (bench/peers/personal-client-get.openapi.yaml).",
+        ...[['id by variable', cGw, cD] as const, ['id literal', lGw, lD] as const].map(([kind, gw, d]) => sharedCores(kind, gw, d)),
         ...(options.compareDist === undefined
           ? []
           : [`(f) is the build in ${options.compareDist}${comparedWith(options)}, measured in the same rounds (BENCH_COMPARE_DIST).`]),
@@ -192,6 +194,24 @@ async function sampleClient(gatewayUrl: string): Promise<PersonalClient> {
   const body = (await response.json()) as { data?: { personalClient?: PersonalClient } };
   if (body.data?.personalClient == null) throw new Error(`peers: the gateway did not answer the sample id: ${JSON.stringify(body)}`);
   return body.data.personalClient;
+}
+
+/**
+ * What the rest of the machine spent per cold request beside the gateway (the sandbox, and this
+ * process generating load), and so the gateway's CPU per request at which the 1.5× (d) target could
+ * be met if every core were busy: the ceiling the shared cores put on the cold targets.
+ */
+function sharedCores(kind: string, gw: Measured, d: Measured): string {
+  const cores = availableParallelism();
+  const rest = gw.sandboxCpuMicrosPerRequest + gw.loadCpuMicrosPerRequest;
+  const wanted = COLD_VS_APOLLO_TARGET * d.load.reqPerSec;
+  const allowed = (cores * 1e6) / wanted - rest;
+  return (
+    `Cold, ${kind}: per gateway request the sandbox spent ${Math.round(gw.sandboxCpuMicrosPerRequest)} µs of CPU and the load ` +
+    `generator ${Math.round(gw.loadCpuMicrosPerRequest)} µs, on the same ${cores} cores: a server costing nothing would reach ` +
+    `${Math.round((cores * 1e6) / rest)} req/s, and ${wanted.toFixed(0)} req/s (${COLD_VS_APOLLO_TARGET}× (d)) leaves the gateway ` +
+    `${allowed > 0 ? `${Math.round(allowed)} µs` : 'no CPU'} per request (it spent ${Math.round(gw.cpuMicrosPerRequest ?? NaN)}).`
+  );
 }
 
 /** How the compared gateway differs besides its build: Node flags and env. */

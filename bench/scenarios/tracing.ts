@@ -11,7 +11,6 @@ import type { BenchEnv } from '../env.js';
 import { GRAPHQL_HEADERS, hasNoErrors, oneClientBody } from '../queries.js';
 import type { Row, ScenarioResult } from '../report.js';
 import { errorsOf, measureRounds, need, warmUp, type Measured, type RoundTarget } from '../rounds.js';
-import { median, medianOf } from '../stats.js';
 
 export const SAMPLED_RATIO_TARGET = 0.9;
 const OFF = 'gateway, tracing off';
@@ -49,7 +48,9 @@ export async function tracingScenario(env: BenchEnv): Promise<ScenarioResult> {
       { name: YOGA, spec: spec(yoga.url), server: yoga },
     ];
     await warmUp(env, targets, options.warmupSeconds);
-    const m = await rotatedRounds(env, targets);
+    // measureRounds starts each round one target later: the 100% gateway keeps exporting for a moment
+    // after its own run, and the first run of a round has the machine quieter; rotating spreads both.
+    const m = await measureRounds(env, targets);
     const [o, p, a, y] = [need(m, OFF), need(m, ONE_PERCENT), need(m, ALL), need(m, YOGA)];
     const dropped = await droppedSpans(all.url);
     const received = await sink.call<{ exports: number; bytes: number }>('received');
@@ -99,32 +100,6 @@ export async function tracingScenario(env: BenchEnv): Promise<ScenarioResult> {
   } finally {
     await Promise.all(servers.map((s) => s.close()));
   }
-}
-
-/**
- * Rounds with the order rotated each time: the 100% gateway keeps exporting for a moment after its
- * own run, and on a busy machine the first run of a round has it quieter; rotating spreads both.
- */
-async function rotatedRounds(env: BenchEnv, targets: readonly RoundTarget[]): Promise<Record<string, Measured>> {
-  const runs: Record<string, Measured>[] = [];
-  for (let round = 0; round < Math.max(1, env.options.rounds); round += 1) {
-    const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
-    runs.push(await measureRounds(env, order, 1));
-  }
-  const out: Record<string, Measured> = {};
-  for (const { name } of targets) {
-    const all = runs.map((r) => need(r, name));
-    const cpu = all.map((x) => x.cpuMicrosPerRequest).filter((x): x is number => x !== undefined);
-    out[name] = {
-      load: medianOf(all.flatMap((x) => x.rounds)),
-      rounds: all.flatMap((x) => x.rounds),
-      gets: all.reduce((n, x) => n + x.gets, 0),
-      pages: all.reduce((n, x) => n + x.pages, 0),
-      tokenPosts: all.reduce((n, x) => n + x.tokenPosts, 0),
-      cpuMicrosPerRequest: cpu.length > 0 ? median(cpu) : undefined,
-    };
-  }
-  return out;
 }
 
 /** The 100% gateway's dropped-span counter, as an operator reads it. */

@@ -77,8 +77,13 @@ export function useShapeValidationCache(options: ShapeValidationOptions = {}): P
     }
     return cache;
   };
+  // Each parsed document is looked at once: Yoga keeps a document per source and validates it once
+  // itself, so a document seen again (a hot request) costs this plugin one WeakSet lookup.
+  const looked = new WeakSet<DocumentNode>();
   return {
     onValidate({ params: { schema, documentAST, rules }, addValidationRule, setResult }) {
+      if (looked.has(documentAST)) return;
+      looked.add(documentAST);
       const body = sourceOf(documentAST);
       if (body === undefined || body.length > MAX_SHAPE_SOURCE_CHARS) return;
       const shape = documentShape(body);
