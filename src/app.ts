@@ -204,7 +204,7 @@ export function createApp(deps: AppDeps): App {
       useCacheControl({ scope: cacheScope, endpoint: '/graphql' }),
       ...security.executionPlugins,
       // Last: it keys on the validation rules every plugin above has added.
-      useShapeValidationCache(),
+      useShapeValidationCache({ onHit: () => observer.validationSkipped() }),
     ],
   });
 

@@ -29,6 +29,8 @@ export interface Observer {
   l2Lock(outcome: 'acquired' | 'waited' | 'fallback'): void;
   /** A hot document compiled by graphql-jit, or one it could not compile (see graphql/jit.ts). */
   documentCompiled(outcome: 'compiled' | 'failed'): void;
+  /** A new document not validated, because one of the same shape was (see graphql/shape-validation.ts). */
+  validationSkipped(): void;
   /** One C1 call not made because the caller's upstream budget was spent (no caller named: unbounded). */
   budgetRefused(): void;
   /**
@@ -57,6 +59,7 @@ export const noopObserver: Observer = {
   cacheEntries: noop,
   l2Lock: noop,
   documentCompiled: noop,
+  validationSkipped: noop,
   budgetRefused: noop,
   upstreamLimit: noop,
   upstreamQueued: noop,

@@ -101,6 +101,12 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     registers,
   });
 
+  const validationsSkipped = new Counter({
+    name: `${prefix}graphql_validations_skipped_total`,
+    help: 'New GraphQL documents not validated because a document of the same shape (only string literals differing) was.',
+    registers,
+  });
+
   const documentsCompiled = new Counter({
     name: `${prefix}graphql_documents_compiled_total`,
     help: 'GraphQL documents compiled by graphql-jit after repeated execution, by outcome (compiled, failed).',
@@ -172,6 +178,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     l2Connection: (state) => l2Connected.set(state === 'up' ? 1 : 0),
     cacheEntries: (count) => cacheEntries.set(count),
     documentCompiled: (outcome) => documentsCompiled.inc({ outcome }),
+    validationSkipped: () => validationsSkipped.inc(),
     budgetRefused: () => budgetRefused.inc(),
     upstreamLimit(slots, change) {
       upstreamLimit.set(slots);

@@ -119,6 +119,14 @@ describe('GET /metrics', () => {
     expect(seriesValue((await scrape(gw)).text, 'c1_gateway_graphql_documents_compiled_total', { outcome: 'failed' })).toBe(0);
   });
 
+  it('counts the new documents whose validation a known shape made unnecessary', async () => {
+    const gw = await start();
+    const skipped = async () => seriesValue((await scrape(gw)).text, 'c1_gateway_graphql_validations_skipped_total');
+    expect(await skipped()).toBe(0);
+    for (const id of [SAMPLE_CLIENT_ID, 'another-id', 'a-third-id']) await gw.query(`{ personalClient(id: "${id}") { id } }`);
+    expect(await skipped()).toBe(2);
+  });
+
   it('serves no /metrics when METRICS_ENABLED=false', async () => {
     const gw = await start({ METRICS_ENABLED: 'false' });
     expect((await scrape(gw)).status).toBe(404);
