@@ -121,3 +121,70 @@ describe('the gateway with literal ids', () => {
     for (const id of ['a', 'b']) expect((await post(deep(id))).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('useShapeValidationCache changes no answer', () => {
+  const typeDefs = /* GraphQL */ `
+    scalar Stamp
+    enum Color { RED GREEN }
+    input Filter { query: String, userIds: [ID!], color: Color }
+    type Item { id: ID!, label(prefix: String): String! }
+    type Query {
+      item(id: ID!): Item
+      items(ids: [ID!]!): [Item!]!
+      find(filter: Filter, first: Int): [Item!]!
+      at(stamp: Stamp!): String!
+    }
+  `;
+  const item = (id: string) => ({ id, label: ({ prefix }: { prefix?: string }) => `${prefix ?? ''}${id}` });
+  const resolvers = {
+    Query: {
+      item: (_: unknown, { id }: { id: string }) => item(id),
+      items: (_: unknown, { ids }: { ids: string[] }) => ids.map(item),
+      find: (_: unknown, { filter }: { filter?: { query?: string } }) => [item(filter?.query ?? 'none')],
+      at: () => 'at',
+    },
+    Stamp: { parseLiteral: (ast: { kind: string; value?: string }) => (ast.kind === 'StringValue' && /^\d+$/.test(ast.value ?? '') ? Number(ast.value) : undefined) } as never,
+  };
+  const yogaWith = (plugins: Plugin[]) => createYoga({ schema: createSchema({ typeDefs, resolvers }), plugins, maskedErrors: false });
+
+  /** Documents of a few shapes, each with literals that are equal or not, valid or not, in every kind of position. */
+  function documents(): string[] {
+    const values = ['a', 'b', 'a', '', '1', 'x"y', 'é', 'RED'];
+    const out: string[] = [];
+    for (const [i, v] of values.entries()) {
+      const w = values[(i + 1) % values.length] ?? '';
+      const s = JSON.stringify(v);
+      const t = JSON.stringify(w);
+      out.push(
+        `{ item(id: ${s}) { id } }`,
+        `{ x: item(id: ${s}) { id } x: item(id: ${s}) { id } }`,
+        `{ x: item(id: ${s}) { id } x: item(id: ${t}) { id } }`,
+        `{ x: item(id: ${s}) { label(prefix: ${t}) } x: item(id: ${s}) { label(prefix: ${s}) } }`,
+        `{ items(ids: [${s}, ${t}]) { id label(prefix: """${v.replaceAll('"', '')}""") } }`,
+        `{ find(filter: { query: ${s}, userIds: [${t}] }) { id } }`,
+        `{ find(filter: { query: ${s}, color: ${s} }) { id } }`,
+        `{ find(filter: { query: ${s} }, first: ${s}) { id } }`,
+        `{ at(stamp: ${s}) }`,
+        `{ item(id: ${s}) @include(if: ${t}) { id } }`,
+        `{ item(id: ${s}, nope: ${t}) { id } }`,
+        `query ($p: String = ${s}) { item(id: ${t}) { label(prefix: $p) } }`,
+        `query ($p: Int = ${s}) { item(id: ${t}) { id } }`,
+        `{ item(id: ${s}) { id } item(id: ${s}) { id } }`,
+        `{ item(id: ${s}) { id } } { item(id: ${t}) { id } }`,
+      );
+    }
+    return out;
+  }
+
+  it('answers every document, valid or not, exactly as without it', async () => {
+    const hits: number[] = [];
+    const plain = yogaWith([]);
+    const shaped = yogaWith([useShapeValidationCache({ onHit: () => hits.push(1) })]);
+    const run = async (yoga: ReturnType<typeof yogaWith>, query: string) =>
+      (await yoga.fetch('http://gw/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).text();
+    const docs = documents();
+    for (const query of [...docs, ...docs]) expect(await run(shaped, query), query).toBe(await run(plain, query));
+    // The comparison means something only if shapes were actually reused.
+    expect(hits.length).toBeGreaterThan(docs.length / 4);
+  });
+});
