@@ -2,6 +2,7 @@ import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import type { ValidationRule } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentShape, useShapeValidationCache } from '../../src/graphql/shape-validation.js';
+import { noopObserver } from '../../src/kernel/observer.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
@@ -119,6 +120,23 @@ describe('the gateway with literal ids', () => {
     // The depth limit is a validation rule: a deep document of a known shape is still refused.
     const deep = (id: string) => `{ personalClient(id: "${id}") { user { personalClients { nodes { user { personalClients { nodes { user { personalClients { nodes { id } } } } } } } } } } }`;
     for (const id of ['a', 'b']) expect((await post(deep(id))).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe("the gateway's shapes", () => {
+  let gw: TestGateway;
+  afterAll(() => gw.close());
+
+  it('skips validating a new literal id of a known shape, never a representation (an _Any) written into the document', async () => {
+    let skipped = 0;
+    gw = await startGateway({ deps: { observer: { ...noopObserver, validationSkipped: () => void (skipped += 1) } } });
+    const post = async (query: string) => (await gw.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+    const entities = (id: string) => `{ _entities(representations: [{ __typename: "PersonalClient", id: "${id}" }]) { ... on PersonalClient { id } } }`;
+    expect(await post(entities(SAMPLE_CLIENT_ID))).toEqual({ data: { _entities: [{ id: SAMPLE_CLIENT_ID }] } });
+    expect(await post(entities('no-such-client'))).toEqual({ data: { _entities: [null] } });
+    expect(skipped).toBe(0);
+    for (const id of [SAMPLE_CLIENT_ID, 'no-such-client']) await post(`{ personalClient(id: "${id}") { id } }`);
+    expect(skipped).toBe(1);
   });
 });
 
