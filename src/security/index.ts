@@ -123,7 +123,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
   plugins.push(...httpEdgePlugins(edge), useResponseCompression({ minBytes: config.COMPRESSION_MIN_BYTES }));
   if (config.persistedOperations !== undefined) plugins.push(usePersistedOperationsAllowList(config.persistedOperations));
   plugins.push(
-    useOperationLimits({
+    ...useOperationLimits({
       maxDepth: config.LIMIT_MAX_DEPTH,
       maxAliases: config.LIMIT_MAX_ALIASES,
       maxTokens: config.LIMIT_MAX_TOKENS,
