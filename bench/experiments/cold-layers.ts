@@ -6,8 +6,9 @@
  *   source  PersonalClientSource: tiered cache, budget, limiter with its attempt feedback, metrics;
  *   cold    a whole GraphQL request for a new id through `app.yoga.fetch` (no HTTP server);
  *   coldlit the same with the id written into the document: a new document every time;
+ *   tokens  a 10,000-token document, refused by the token limit (LIMIT_MAX_TOKENS) while parsing;
  *   hot     the same request for an id in the cache.
- * api, source, cold, coldlit and hot run once per variant: VARIANTS='{"before":{"DIST":"/path/to/other/dist"},"after":{}}'
+ * api, source, cold, coldlit, hot and tokens run once per variant: VARIANTS='{"before":{"DIST":"/path/to/other/dist"},"after":{}}'
  * compares two builds in one run (a variant's other keys are gateway env). Rounds interleave; the
  * figure is the median of CPU µs per operation. PROFILE=<layer> writes /tmp/<layer>.cpuprofile.
  * Run after `npm run build`:  npx tsx bench/experiments/cold-layers.ts > /dev/null  (logs go to stdout).
@@ -52,6 +53,8 @@ const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
 const origin = new URL(sandbox.url).origin;
 const tokens = { getToken: () => Promise.resolve(bearer), invalidate: () => undefined, hasValidToken: () => true, close: () => undefined };
 const baseEnv = gatewayEnv(credentials, sandbox.url, 'info');
+// A new document each time (a comment in front), or Yoga's cache of parse errors would answer it.
+const tokenBomb = () => JSON.stringify({ query: `# ${next++}\n{ ${'x '.repeat(10_000)}}` });
 
 function layersOf(build: Build, env: Record<string, string>) {
   const config = build.loadConfig({ ...baseEnv, ...env });
@@ -78,6 +81,11 @@ function layersOf(build: Build, env: Record<string, string>) {
       cold: () => graphql(freshId()),
       coldlit: () => graphql(freshId(), literalClientBody),
       hot: () => graphql(hotId),
+      // A hostile document: far past the token limit, refused while parsing, whatever the limit.
+      tokens: async () => {
+        const response = await app.yoga.fetch('http://gateway/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: tokenBomb() });
+        if (!(await response.text()).includes('MAX_TOKENS_EXCEEDED')) throw new Error('tokens: not refused');
+      },
     } as Record<string, () => Promise<unknown>>,
   };
 }

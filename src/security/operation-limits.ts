@@ -6,7 +6,8 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 /**
  * Shape limits on every operation, checked while parsing and validating: before a resolver runs,
  * so a hostile document costs CPU only, never an upstream call. graphql-armor is a maintained set
- * of exactly these envelop rules; only the error shape is ours (a stable code per limit).
+ * of exactly these envelop rules; only the error shape is ours (a stable code per limit), and the
+ * token count is graphql-js's own (see useTokenLimit).
  */
 export interface OperationLimits {
   /** Deepest selection (LIMIT_MAX_DEPTH); introspection's `__schema` is exempt (GraphiQL needs it). */
