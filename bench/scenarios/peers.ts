@@ -199,7 +199,8 @@ async function sampleClient(gatewayUrl: string): Promise<PersonalClient> {
 /**
  * What the rest of the machine spent per cold request beside the gateway (the sandbox, and this
  * process generating load), and so the gateway's CPU per request at which the 1.5× (d) target could
- * be met if every core were busy: the ceiling the shared cores put on the cold targets.
+ * be met if every core were busy; and, since the gateway runs its JavaScript on one thread, the most
+ * of that thread a request may take at that rate. The lesser bounds the cold targets.
  */
 function sharedCores(kind: string, gw: Measured, d: Measured): string {
   const cores = availableParallelism();
@@ -210,7 +211,8 @@ function sharedCores(kind: string, gw: Measured, d: Measured): string {
     `Cold, ${kind}: per gateway request the sandbox spent ${Math.round(gw.sandboxCpuMicrosPerRequest)} µs of CPU and the load ` +
     `generator ${Math.round(gw.loadCpuMicrosPerRequest)} µs, on the same ${cores} cores: a server costing nothing would reach ` +
     `${Math.round((cores * 1e6) / rest)} req/s, and ${wanted.toFixed(0)} req/s (${COLD_VS_APOLLO_TARGET}× (d)) leaves the gateway ` +
-    `${allowed > 0 ? `${Math.round(allowed)} µs` : 'no CPU'} per request (it spent ${Math.round(gw.cpuMicrosPerRequest ?? NaN)}).`
+    `${allowed > 0 ? `${Math.round(allowed)} µs` : 'no CPU'} per request with every core busy, and at most ${Math.round(1e6 / wanted)} µs ` +
+    `of its one JavaScript thread (it spent ${Math.round(gw.cpuMicrosPerRequest ?? NaN)} µs of CPU in all).`
   );
 }
 

@@ -18,8 +18,6 @@ export const SHAPE_CACHE_CHARS = 4 * 1024 * 1024;
 export const MAX_SHAPE_SOURCE_CHARS = 16 * 1024;
 
 export interface ShapeValidationOptions {
-  maxEntries?: number;
-  maxChars?: number;
   /** Called when validation is skipped because the document's shape is known valid (tests, metrics). */
   onHit?: () => void;
 }
@@ -67,12 +65,11 @@ export function documentShape(body: string): string | undefined {
  * Register it after every plugin that adds validation rules.
  */
 export function useShapeValidationCache(options: ShapeValidationOptions = {}): Plugin {
-  const maxChars = options.maxChars ?? SHAPE_CACHE_CHARS;
   const bySchema = new WeakMap<GraphQLSchema, LRUCache<string, true>>();
   const cacheFor = (schema: GraphQLSchema) => {
     let cache = bySchema.get(schema);
     if (cache === undefined) {
-      cache = new LRUCache<string, true>({ max: options.maxEntries ?? SHAPE_CACHE_ENTRIES, maxSize: maxChars, sizeCalculation: (_v, key) => key.length });
+      cache = new LRUCache<string, true>({ max: SHAPE_CACHE_ENTRIES, maxSize: SHAPE_CACHE_CHARS, sizeCalculation: (_v, key) => key.length });
       bySchema.set(schema, cache);
     }
     return cache;
@@ -84,7 +81,7 @@ export function useShapeValidationCache(options: ShapeValidationOptions = {}): P
     onValidate({ params: { schema, documentAST, rules }, addValidationRule, setResult }) {
       if (looked.has(documentAST)) return;
       looked.add(documentAST);
-      const body = sourceOf(documentAST);
+      const body = documentAST.loc?.source.body;
       if (body === undefined || body.length > MAX_SHAPE_SOURCE_CHARS) return;
       const shape = documentShape(body);
       if (shape === undefined) return;
@@ -103,10 +100,6 @@ export function useShapeValidationCache(options: ShapeValidationOptions = {}): P
       };
     },
   };
-}
-
-function sourceOf(document: DocumentNode): string | undefined {
-  return document.loc?.source.body;
 }
 
 /** A rule that reports nothing: it notes whether every string literal stands where a String or an ID goes. */
