@@ -16,7 +16,7 @@ import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
 import { buildSchema, type SchemaOptions } from './graphql/schema.js';
-import { useShapeValidationCache } from './graphql/shape-validation.js';
+import { createDocumentShapes } from './graphql/document-shapes.js';
 import { createCursorCodec } from './graphql/cursor.js';
 import { cursorKey } from './graphql/cursor-key.js';
 import { MAX_FILTER_USER_IDS } from './graphql/personal-client-filter.js';
@@ -159,6 +159,12 @@ export function createApp(deps: AppDeps): App {
   };
   // Apollo inline traces only for the router (INLINE_TRACES): see whoMayTrace.
   const mayTrace = whoMayTrace(config.INLINE_TRACES, config.ROUTER_SECRET === undefined ? undefined : security.fromRouter);
+  // A document with its ids written in is parsed and validated once per shape (graphql/document-shapes.ts).
+  const shapes = createDocumentShapes({
+    onValidationSkipped: () => observer.validationSkipped(),
+    onTemplateUsed: () => observer.validationSkipped(),
+    maxTokens: config.LIMIT_MAX_TOKENS,
+  });
   const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema: buildSchema(schemaOptions),
     context: createContextFactory({
@@ -176,6 +182,7 @@ export function createApp(deps: AppDeps): App {
       tracer,
     }),
     graphqlEndpoint: '/graphql',
+    parserAndValidationCache: { documentCache: shapes.documentCache },
     ...security.yogaOptions,
     landingPage: false,
     // Served by useGraphiQLPage instead: compressed once, with an ETag.
@@ -203,8 +210,8 @@ export function createApp(deps: AppDeps): App {
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
       useCacheControl({ scope: cacheScope, endpoint: '/graphql' }),
       ...security.executionPlugins,
-      // Last: it keys on the validation rules every plugin above has added.
-      useShapeValidationCache({ onHit: () => observer.validationSkipped() }),
+      // Last: it keys on the validation rules every plugin above has added, and reads the query they settled.
+      shapes.plugin,
     ],
   });
 

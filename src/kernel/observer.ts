@@ -29,7 +29,7 @@ export interface Observer {
   l2Lock(outcome: 'acquired' | 'waited' | 'fallback'): void;
   /** A hot document compiled by graphql-jit, or one it could not compile (see graphql/jit.ts). */
   documentCompiled(outcome: 'compiled' | 'failed'): void;
-  /** A new document not validated, because one of the same shape was (see graphql/shape-validation.ts). */
+  /** A new document not validated, because one of the same shape was, or run as its shape's template (see graphql/document-shapes.ts). */
   validationSkipped(): void;
   /** One C1 call not made because the caller's upstream budget was spent (no caller named: unbounded). */
   budgetRefused(): void;

@@ -103,7 +103,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
 
   const validationsSkipped = new Counter({
     name: `${prefix}graphql_validations_skipped_total`,
-    help: 'New GraphQL documents not validated because a document of the same shape (only string literals differing) was.',
+    help: 'New GraphQL documents not validated because a document of the same shape (only string literals differing) was; from the shape\'s third document on, not parsed either (run as its template).',
     registers,
   });
 

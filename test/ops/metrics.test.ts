@@ -123,7 +123,7 @@ describe('GET /metrics', () => {
     const gw = await start();
     const skipped = async () => seriesValue((await scrape(gw)).text, 'c1_gateway_graphql_validations_skipped_total');
     expect(await skipped()).toBe(0);
-    for (const id of [SAMPLE_CLIENT_ID, 'another-id', 'a-third-id']) await gw.query(`{ personalClient(id: "${id}") { id } }`);
+    for (const id of ['literal-id-1', 'literal-id-2', 'literal-id-3']) await gw.query(`{ personalClient(id: "${id}") { id } }`);
     expect(await skipped()).toBe(2);
   });
 
