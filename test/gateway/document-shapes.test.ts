@@ -189,6 +189,28 @@ describe('the gateway with literal ids', () => {
   });
 });
 
+describe('literal ids in a batch', () => {
+  it("gives each operation of a batch its own values, and its own document where its shape has no template", async () => {
+    let skipped = 0;
+    const gw = await startGateway({ env: { BATCHING_LIMIT: '4' }, deps: { observer: { ...noopObserver, validationSkipped: () => void (skipped += 1) } } });
+    try {
+      // Ids as long as the sample's: one shape. Two documents make its template.
+      const like = (prefix: string) => prefix + SAMPLE_CLIENT_ID.slice(prefix.length);
+      const query = (id: string) => ({ query: `{ personalClient(id: "${id}") { id } }` });
+      for (const id of [like('made-1-'), like('made-2-')]) await gw.query(query(id).query);
+      // The last is of another shape (shorter), with no template: it must be parsed as itself.
+      const batch = [like('missing-'), SAMPLE_CLIENT_ID, like('gone-'), 'short-id'];
+      const response = await gw.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch.map(query)) });
+      const found = { data: { personalClient: { id: SAMPLE_CLIENT_ID } } };
+      const missing = { data: { personalClient: null } };
+      expect(await response.json()).toEqual([missing, found, missing, missing]);
+      expect(skipped).toBe(1 + 3);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('createDocumentShapes changes no answer', () => {
   const typeDefs = /* GraphQL */ `
     scalar Stamp
