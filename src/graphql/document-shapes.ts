@@ -21,8 +21,11 @@ export const SHAPE_CACHE_ENTRIES = 1000;
 export const SHAPE_CACHE_CHARS = 4 * 1024 * 1024;
 /** @default 500 — shapes kept parsed as a template. */
 export const TEMPLATE_ENTRIES = 500;
-/** @default 512 KiB — characters of templates' sources kept (their syntax trees are some 20 times that). */
-export const TEMPLATE_CHARS = 512 * 1024;
+/**
+ * @default 256 Ki — characters of templates' sources kept. A parsed document takes about 50 bytes of
+ * heap per character of its source (measured with locations, as Yoga parses), so this is ~13 MB at most.
+ */
+export const TEMPLATE_CHARS = 256 * 1024;
 /** Documents longer than this are parsed and validated every time: a shape is kept only for what pays. */
 export const MAX_SHAPE_SOURCE_CHARS = 16 * 1024;
 /** @default 1,024 — documents Yoga keeps parsed by their whole source, as its own default. */
