@@ -288,6 +288,8 @@ describe('createDocumentShapes changes no answer', () => {
         `{\n  item(id: ${s}) {\n    id\n    broken\n  }\n  fail(id: ${t}, why: "why")\n}`,
         `query Q {\n  a: fail(why: "why")\n  ...F\n}\nfragment F on Query {\n  b: fail(id: ${s}, why: "why-not")\n  item(id: ${t}) { broken }\n}`,
         `{ fail(id: ${s}, why: ${s}) }`,
+        `{ __type(name: ${s}) { name } t: __type(name: ${t}) { kind } }`,
+        `query Twice($p: String) { ...F ...F } fragment F on Query { item(id: ${s}) @skip(if: false) { label(prefix: $p) } }`,
         // …and on one line, where a field's column is after another's literals.
         `{ item(id: ${s}) { broken } fail(id: ${t}, why: "because") x: item(id: ${t}) { id broken } }`,
       );
@@ -301,7 +303,7 @@ describe('createDocumentShapes changes no answer', () => {
     const plain = yogaWith();
     const shaped = yogaWith(createDocumentShapes({ onValidationSkipped: () => skipped.push(1), onTemplateUsed: () => templated.push(1) }));
     const run = async (yoga: ReturnType<typeof yogaWith>, query: string) =>
-      (await yoga.fetch('http://gw/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { p: 'given' }, operationName: query.startsWith('query Named') ? 'Named' : undefined }) })).text();
+      (await yoga.fetch('http://gw/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables: { p: 'given' }, operationName: query.startsWith('query Named') ? 'Named' : query.startsWith('query Twice') ? 'Twice' : undefined }) })).text();
     const docs = [0, 1, 2, 3].flatMap(documents);
     // A shape's first document is validated, its second makes the template, and the rest run as it.
     for (const query of docs) expect(await run(shaped, query), query).toBe(await run(plain, query));
