@@ -52,6 +52,15 @@ export interface DocumentShape {
  * cache key, not a normal form.
  */
 export function documentShape(body: string, maxTokens = Infinity): DocumentShape | undefined {
+  try {
+    return shapeOf(body, maxTokens);
+  } catch {
+    // Not even lexable (an unterminated string, a bad escape): the parser reports where, as for any document.
+    return undefined;
+  }
+}
+
+function shapeOf(body: string, maxTokens: number): DocumentShape | undefined {
   const lexer = new Lexer(new Source(body));
   let tokens = 0;
   const classes = new Map<string, number>();

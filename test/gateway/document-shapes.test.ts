@@ -31,6 +31,11 @@ describe('documentShape', () => {
     expect(shape?.literals).toEqual([0, 8, 11, 0, 19, 27]);
   });
 
+  it('is undefined for a document that does not lex, which parsing refuses with its location', () => {
+    expect(documentShape('{ a(id: "1) }')).toBeUndefined();
+    expect(documentShape('{ a(id: "\\z") }')).toBeUndefined();
+  });
+
   it('is undefined for a document past the token limit, which parsing refuses', () => {
     expect(documentShape('{ a(id: "1") }', 8)).toBeDefined();
     expect(documentShape('{ a(id: "1") }', 7)).toBeUndefined();
@@ -159,6 +164,12 @@ describe('the gateway with literal ids', () => {
       expect((await gw.query(`{ personalClient(id: "no-such-client-${i}") { id } }`)).data).toEqual({ personalClient: null });
       expect((await gw.query('{ personalClient(id: "") { id } }')).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect((await gw.query(`{ personalClient(id: "bad\\u0001id-${i}") { id } }`)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    // A document that does not lex is the parser's to refuse: 200, its location, GRAPHQL_PARSE_FAILED.
+    for (const query of ['{ personalClient(id: "abc) { id } }', '{ personalClient(id: "a\\zb") { id } }']) {
+      const response = await gw.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ errors: [{ message: /^Syntax Error: /, locations: [{ line: 1 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] });
     }
     // The depth limit is a validation rule: a deep document of a known shape is still refused.
     const deep = (id: string) => `{ personalClient(id: "${id}") { user { personalClients { nodes { user { personalClients { nodes { user { personalClients { nodes { id } } } } } } } } } } }`;
@@ -289,6 +300,9 @@ describe('createDocumentShapes changes no answer', () => {
         `query Q {\n  a: fail(why: "why")\n  ...F\n}\nfragment F on Query {\n  b: fail(id: ${s}, why: "why-not")\n  item(id: ${t}) { broken }\n}`,
         `{ fail(id: ${s}, why: ${s}) }`,
         `{ __type(name: ${s}) { name } t: __type(name: ${t}) { kind } }`,
+        // Documents that do not lex: a bad escape, and a string left open.
+        `{ item(id: ${s}) { label(prefix: "\\q") } }`,
+        `{ item(id: ${s}) { id } } ${s.slice(0, -1)}`,
         `query Twice($p: String) { ...F ...F } fragment F on Query { item(id: ${s}) @skip(if: false) { label(prefix: $p) } }`,
         // …and on one line, where a field's column is after another's literals.
         `{ item(id: ${s}) { broken } fail(id: ${t}, why: "because") x: item(id: ${t}) { id broken } }`,
