@@ -54,7 +54,7 @@ export const ALL_SCENARIOS = ['hot', 'cold', 'fan-out', 'herd', 'token-churn', '
 
 export const DEFAULT_OPTIONS: BenchOptions = {
   latencyMs: 5,
-  rounds: 3,
+  rounds: 5,
   roundSeconds: 3,
   warmupSeconds: 1,
   connections: 50,

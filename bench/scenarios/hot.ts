@@ -25,6 +25,7 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
     // The first request fills the cache; its bytes are what the node:http baseline answers with,
     // and its data is bare Yoga's constant (lists already non-null, as the schema requires).
     const gatewayBytes = await post(gateway.url, body);
+    const filledAt = Date.now();
     const client = (JSON.parse(gatewayBytes) as { data: { personalClient: PersonalClient } }).data.personalClient;
     const [yoga, tunedYoga, node] = await Promise.all([
       env.startServer('bare-yoga', { kind: 'bare-yoga', client }),
@@ -43,6 +44,9 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
     ];
     await warmUp(env, targets, options.warmupSeconds);
     const m = await measureRounds(env, targets);
+    // The entry expires every CACHE_TTL_MS and the next request refetches it: a run longer than
+    // that (BENCH_ROUNDS) may see one GET per lifetime since the fill, and no more.
+    const allowedGets = Math.floor((Date.now() - filledAt) / loadConfig({}).CACHE_TTL_MS) + 1;
     const gw = need(m, 'gateway');
     const a = need(m, 'bare Yoga (a)');
     const a2 = need(m, TUNED);
@@ -89,9 +93,9 @@ export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
         },
         {
           scenario: 'hot',
-          target: 'no errors; at most 1 upstream GET (the first fill is before the rounds)',
-          measured: `${errorsOf(gw)} errors, ${gw.gets} GETs in ${gw.load.requests} requests`,
-          pass: errorsOf(gw) === 0 && gw.gets <= 1,
+          target: 'no errors; at most 1 upstream GET per cache lifetime since the fill (the first fill is before the rounds)',
+          measured: `${errorsOf(gw)} errors, ${gw.gets} GETs in ${gw.load.requests} requests (at most ${allowedGets})`,
+          pass: errorsOf(gw) === 0 && gw.gets <= allowedGets,
         },
       ],
       notes: [
