@@ -2,8 +2,10 @@
  * hot: one cached id, many connections: what a frontend page render costs. The gateway against
  * (a) bare Yoga with the same schema, (a′) the same with the gateway's request-body limit in place
  * of Yoga's, and (b) plain node:http with the same bytes.
- * Target: gateway req/s ≥ 0.9 × (a). Against (a′) the ratio is what the gateway's own features
- * (context, loaders, cache, logs, metrics, limits) cost, with the framework configured alike.
+ * Target: gateway req/s ≥ 1.5 × (a). The first issue asked 0.9×; upstream capacity raised it to
+ * "stays at least 1.5×", which the peers scenario measures as well, in its own rounds. Against (a′)
+ * the ratio is what the gateway's own features (context, loaders, cache, logs, metrics, limits)
+ * cost, with the framework configured alike.
  */
 import { loadConfig } from '../../src/config.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
@@ -13,7 +15,7 @@ import { GRAPHQL_HEADERS, hasNoErrors, oneClientBody } from '../queries.js';
 import type { Row, ScenarioResult } from '../report.js';
 import { errorsOf, measureRounds, need, warmUp, type Measured, type RoundTarget } from '../rounds.js';
 
-export const HOT_RATIO_TARGET = 0.9;
+export const HOT_RATIO_TARGET = 1.5;
 const TUNED = "bare Yoga, gateway's body limit (a′)";
 
 export async function hotScenario(env: BenchEnv): Promise<ScenarioResult> {
