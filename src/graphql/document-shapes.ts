@@ -171,6 +171,8 @@ export function createDocumentShapes(options: DocumentShapesOptions = {}): Docum
       const { query, variables } = params;
       if (typeof query !== 'string' || query.length > MAX_SHAPE_SOURCE_CHARS || !query.includes('"')) return;
       if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return;
+      // A document sent again is in Yoga's cache, parsed and validated: nothing to gain from its shape.
+      if (parsed.has(query)) return;
       const shape = documentShape(query, options.maxTokens);
       if (shape === undefined) return;
       const template = templates.get(shape.key);

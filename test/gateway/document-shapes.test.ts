@@ -91,6 +91,13 @@ describe('createDocumentShapes', () => {
     expect(templated).toHaveLength(3);
   });
 
+  it("answers a document sent again from Yoga's cache, without reading its shape", async () => {
+    const { run, templated } = countingYoga();
+    // The first two are parsed (the second makes the template); the first sent again is in Yoga's cache.
+    for (const i of [0, 1, 0, 0]) expect(await run(`{ echo(id: "id-${i}") }`)).toEqual({ data: { echo: `id-${i}` } });
+    expect(templated).toHaveLength(0);
+  });
+
   it("adds the literals to the request's own variables, and keeps a template out of Yoga's cache by source", async () => {
     const { run, templated, documentCache } = countingYoga();
     const query = (i: number) => `query ($label: String) { echo(id: "id-${i}", label: $label) }`;
