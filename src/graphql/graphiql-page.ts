@@ -33,11 +33,11 @@ interface Page {
  */
 export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
   let page: Page | undefined;
-  const pageOnce = (): Page => {
+  const pageOnce = async (): Promise<Page> => {
     if (page === undefined) {
-      const html = new TextEncoder().encode(renderGraphiQLOnce(options.graphiql));
+      const html = new TextEncoder().encode(await renderGraphiQLOnce(options.graphiql));
       const hash = createHash('sha256').update(html).digest('base64url').slice(0, 27);
-      page = { html, hash, compressed: new Map() };
+      page ??= { html, hash, compressed: new Map() };
     }
     return page;
   };
@@ -47,29 +47,31 @@ export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' || !paths.has(url.pathname)) return;
       if (!(request.headers.get('accept') ?? '').includes('text/html')) return;
-      const { html, hash, compressed } = pageOnce();
-      const coding = negotiate(request.headers.get('accept-encoding'));
-      const etag = coding === undefined ? `"${hash}"` : `"${hash}-${coding}"`;
-      const headers = new fetchAPI.Headers({ etag, 'cache-control': 'no-cache' });
-      varyOnAcceptEncoding(headers);
-      if (matches(request.headers.get('if-none-match'), etag)) {
-        endResponse(new fetchAPI.Response(null, { status: 304, headers }));
-        return;
-      }
-      headers.set('content-type', 'text/html; charset=utf-8');
-      if (coding === undefined) {
-        endResponse(new fetchAPI.Response(html, { status: 200, headers }));
-        return;
-      }
-      let body = compressed.get(coding);
-      if (body === undefined) {
-        body = compress(html, coding, true);
-        compressed.set(coding, body);
-      }
-      return body.then((bytes) => {
-        headers.set('content-encoding', coding);
-        endResponse(new fetchAPI.Response(bytes, { status: 200, headers }));
-      });
+      const respond = ({ html, hash, compressed }: Page): Promise<void> | undefined => {
+        const coding = negotiate(request.headers.get('accept-encoding'));
+        const etag = coding === undefined ? `"${hash}"` : `"${hash}-${coding}"`;
+        const headers = new fetchAPI.Headers({ etag, 'cache-control': 'no-cache' });
+        varyOnAcceptEncoding(headers);
+        if (matches(request.headers.get('if-none-match'), etag)) {
+          endResponse(new fetchAPI.Response(null, { status: 304, headers }));
+          return;
+        }
+        headers.set('content-type', 'text/html; charset=utf-8');
+        if (coding === undefined) {
+          endResponse(new fetchAPI.Response(html, { status: 200, headers }));
+          return;
+        }
+        let body = compressed.get(coding);
+        if (body === undefined) {
+          body = compress(html, coding, true);
+          compressed.set(coding, body);
+        }
+        return body.then((bytes) => {
+          headers.set('content-encoding', coding);
+          endResponse(new fetchAPI.Response(bytes, { status: 200, headers }));
+        });
+      };
+      return page === undefined ? pageOnce().then(respond) : respond(page);
     },
   };
 }

@@ -1,17 +1,22 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
 /**
  * GraphiQL from the installed package: its scripts and styles are inlined, so the page works on
  * networks that cannot reach a CDN. The page is ~9 MB, so it is rendered once per set of options.
+ *
+ * The package is imported on the first render, not with the gateway: its module keeps ~28 MiB of
+ * script text on the heap for as long as the process lives, which a gateway with GraphiQL off (the
+ * production default) would carry for nothing.
  */
-const rendered = new Map<string, string>();
+const rendered = new Map<string, Promise<string>>();
 
-export function renderGraphiQLOnce(options?: GraphiQLOptions): string {
+export function renderGraphiQLOnce(options?: GraphiQLOptions): Promise<string> {
   const key = JSON.stringify(options ?? {});
   let html = rendered.get(key);
   if (html === undefined) {
-    html = renderGraphiQL(options);
+    html = import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
+    // A failed import is not kept: the next page load tries again.
+    html.catch(() => rendered.delete(key));
     rendered.set(key, html);
   }
   return html;

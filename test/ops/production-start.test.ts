@@ -50,7 +50,12 @@ describe('production start path: node dist/main.js', () => {
   }
 
   it('serves GraphQL, /health and /metrics with JSON logs, and exits 0 on SIGTERM', async () => {
-    child = spawn(process.execPath, [join(dir, 'dist', 'main.js')], {
+    // GraphiQL is off in production, so its package (~28 MiB of script text once imported) is never
+    // loaded: a resolve hook refuses it, and a static import of it anywhere would stop the start.
+    const refuseGraphiQL = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(
+      `data:text/javascript,export async function resolve(s, c, next) { if (s === '@graphql-yoga/render-graphiql') throw new Error('GraphiQL package loaded'); return next(s, c); }`,
+    )});`;
+    child = spawn(process.execPath, ['--import', refuseGraphiQL, join(dir, 'dist', 'main.js')], {
       cwd: dir,
       // Only what production sets: no NODE_ENV=test or tool variables leak in from the test runner.
       env: {
@@ -78,7 +83,10 @@ describe('production start path: node dist/main.js', () => {
     });
     const exited = once(child, 'exit');
 
-    const listening = JSON.parse(await nextLine((l) => l.includes('c1-gateway listening'))) as { url: string };
+    const started = nextLine((l) => l.includes('c1-gateway listening'));
+    const exitedAtStart = exited.then(() => Promise.reject(new Error(`exited at start: ${stderr.join('').slice(0, 500)}`)));
+    exitedAtStart.catch(() => undefined); // it rejects again at the SIGTERM below, after the race
+    const listening = JSON.parse(await Promise.race([started, exitedAtStart])) as { url: string };
     const origin = new URL(listening.url).origin;
 
     const response = await fetch(`${origin}/graphql`, {
