@@ -2,29 +2,44 @@ import { describe, expect, it } from 'vitest';
 import { rssTrend } from '../../bench/soak/rss-trend.js';
 
 const MiB = 2 ** 20;
+const mib = (values: number[]) => values.map((m) => m * MiB);
 
 describe('soak RSS trend', () => {
-  it('calls a garbage-collection saw-tooth around a steady level flat, whatever reading it starts on', () => {
-    // The soak's own readings after warm-up (MiB), swinging ±10 % with no drift.
-    const samples = [375, 345, 345, 409, 353, 353, 369, 369, 384, 366, 367, 418, 380, 380, 373, 374, 380].map((m) => m * MiB);
+  it('calls a saw-tooth flat that starts in a trough and ends at a peak, when its peaks hold', () => {
+    // A soak's readings after warm-up (MiB, every 5,000 requests): the medians of the first and last
+    // fifths (196 and 247) are 26 % apart, but the halves peak at 237 and 247.
+    const samples = mib([197, 197, 196, 190, 190, 194, 223, 237, 237, 195, 198, 203, 204, 218, 244, 247]);
 
     const trend = rssTrend(samples, 0.2);
 
-    // First fifth 375 345 345, last 373 374 380: medians (nearest rank) 345 and 374.
-    expect(trend).toMatchObject({ early: 345 * MiB, late: 374 * MiB, flat: true });
-    expect(trend.change).toBeCloseTo(29 / 345, 6);
+    expect(trend).toMatchObject({ earlyPeak: 237 * MiB, latePeak: 247 * MiB, flat: true });
+    expect(trend.change).toBeCloseTo(10 / 237, 6);
   });
 
-  it('calls a steady climb of a third from first fifth to last not flat', () => {
-    const samples = Array.from({ length: 10 }, (_, i) => (300 + 12 * i) * MiB);
+  it('calls a saw-tooth whose peaks climb by an eighth not flat, though it swings as much as before', () => {
+    const early = [200, 230, 260, 210, 240, 270];
+    const samples = mib([...early, ...early.map((m) => m * 1.125)]);
 
     const trend = rssTrend(samples, 0.2);
 
-    // First fifth 300 312, last 396 408: medians (nearest rank, lower middle) 300 and 396.
-    expect(trend).toMatchObject({ early: 300 * MiB, late: 396 * MiB, flat: false });
+    expect(trend.change).toBeCloseTo(0.125, 6);
+    expect(trend.flat).toBe(false);
   });
 
-  it('calls no samples at all not flat', () => {
+  it('calls a steady climb of a fifth over the run not flat: it shows as a tenth between the halves', () => {
+    // 300 -> 363 MiB (+21 %) in 10 readings: the halves peak at 328 and 363 (+10.7 %), past the
+    // halves' ±10 %.
+    const samples = mib(Array.from({ length: 10 }, (_, i) => 300 + 7 * i));
+    expect(rssTrend(samples, 0.2)).toMatchObject({ earlyPeak: 328 * MiB, latePeak: 363 * MiB, flat: false });
+  });
+
+  it('calls a climb of under a tenth over the run flat', () => {
+    const samples = mib(Array.from({ length: 10 }, (_, i) => 300 + 3 * i));
+    expect(rssTrend(samples, 0.2).flat).toBe(true);
+  });
+
+  it('calls fewer than two readings not flat', () => {
     expect(rssTrend([], 0.2).flat).toBe(false);
+    expect(rssTrend([300 * MiB], 0.2).flat).toBe(false);
   });
 });
