@@ -91,6 +91,17 @@ describe('GraphiQL at /graphql', () => {
     expect(again.body.equals(br.body)).toBe(true);
   });
 
+  it('gives browsers that open it at once, before its package has loaded, the same page under the same ETag', async () => {
+    gw = await startGateway({ listen: true });
+    const loads = await Promise.all(
+      Array.from({ length: 4 }, () => exchange(`${gw.url}/graphql`, { headers: { accept: 'text/html', 'accept-encoding': 'br' } })),
+    );
+
+    expect(loads.map((l) => l.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(loads.map((l) => l.headers['etag'])).size).toBe(1);
+    expect(loads.every((l) => l.body.equals(loads[0]!.body))).toBe(true);
+  });
+
   it('answers a reload carrying its ETag in If-None-Match with 304 and no body', async () => {
     gw = await startGateway({ listen: true });
     const headers = { accept: 'text/html', 'accept-encoding': 'gzip, br' };
