@@ -32,15 +32,21 @@ interface Page {
  * secret or a bearer with a page load, and the page holds nothing but the installed package.
  */
 export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
-  let page: Page | undefined;
-  const pageOnce = async (): Promise<Page> => {
-    if (page === undefined) {
-      const html = new TextEncoder().encode(await renderGraphiQLOnce(options.graphiql));
-      const hash = createHash('sha256').update(html).digest('base64url').slice(0, 27);
-      page ??= { html, hash, compressed: new Map() };
-    }
-    return page;
-  };
+  // One page per plugin, made once: browsers that open it together, before the package has loaded,
+  // wait for the same render instead of each encoding and hashing its own 9 MB copy.
+  let page: Promise<Page> | undefined;
+  const pageOnce = (): Promise<Page> =>
+    (page ??= renderGraphiQLOnce(options.graphiql).then(
+      (text) => {
+        const html = new TextEncoder().encode(text);
+        const hash = createHash('sha256').update(html).digest('base64url').slice(0, 27);
+        return { html, hash, compressed: new Map() };
+      },
+      (error: unknown) => {
+        page = undefined; // the next page load tries again
+        throw error;
+      },
+    ));
   const paths = new Set([options.endpoint, `${options.endpoint}/`]);
 
   return {
@@ -71,7 +77,7 @@ export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
           endResponse(new fetchAPI.Response(bytes, { status: 200, headers }));
         });
       };
-      return page === undefined ? pageOnce().then(respond) : respond(page);
+      return pageOnce().then(respond);
     },
   };
 }

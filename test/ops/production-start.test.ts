@@ -85,7 +85,7 @@ describe('production start path: node dist/main.js', () => {
 
     const started = nextLine((l) => l.includes('c1-gateway listening'));
     const exitedAtStart = exited.then(() => Promise.reject(new Error(`exited at start: ${stderr.join('').slice(0, 500)}`)));
-    exitedAtStart.catch(() => undefined); // it rejects again at the SIGTERM below, after the race
+    exitedAtStart.catch(() => undefined); // it also rejects when the SIGTERM below ends the process
     const listening = JSON.parse(await Promise.race([started, exitedAtStart])) as { url: string };
     const origin = new URL(listening.url).origin;
 
