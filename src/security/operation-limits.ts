@@ -66,6 +66,8 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
 
 /** What graphql-js says when a document has more than `maxTokens` tokens ("more that" in 16.x). */
 const TOO_MANY_TOKENS = /^Syntax Error: Document contains more th[ae][nt] \d+ tokens/;
+/** V8's message when the call stack runs out. */
+const STACK_EXHAUSTED = /call stack/i;
 
 /**
  * The token limit, counted while parsing, so it bounds parse work. graphql-js counts the tokens
@@ -84,6 +86,13 @@ export function useTokenLimit(maxTokens: number): Plugin {
     } catch (error) {
       if (error instanceof Error && TOO_MANY_TOKENS.test(error.message)) {
         throw limitError(LIMIT_REASONS.tokens, `Token limit of ${maxTokens} exceeded.`);
+      }
+      // graphql-js parses nested lists, objects and selections by recursion, and counts a token only
+      // once it is consumed: `[[[[…` (2 tokens a level) reaches the token limit only after as many
+      // levels, and below it the stack can run out first (from ~1,500 levels, depending on how warm
+      // the parser is). That is the caller's document, not a fault of ours.
+      if (error instanceof RangeError && STACK_EXHAUSTED.test(error.message)) {
+        throw limitError(LIMIT_REASONS.depth, 'The document nests too deeply to parse.');
       }
       throw error;
     }
