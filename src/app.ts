@@ -12,6 +12,7 @@ import { createContextFactory, type GatewayContext } from './graphql/context.js'
 import { createMaskError } from './graphql/errors.js';
 import { useHotDocumentJit } from './graphql/jit.js';
 import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
+import { useKnownOperationTypes } from './graphql/operation-types.js';
 import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
@@ -197,6 +198,7 @@ export function createApp(deps: AppDeps): App {
       ...security.plugins,
       ...observability.plugins,
       useRequestErrorsAsBadInput(),
+      useKnownOperationTypes(),
       useHotDocumentJit({
         onCompiled: () => observer.documentCompiled('compiled'),
         onCompileFailure: (_document, errors) => {
