@@ -1,6 +1,6 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import type { CORSOptions, Plugin, YogaServerOptions } from 'graphql-yoga';
+import { createGraphQLError, type CORSOptions, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 
 /** Headers a browser frontend may send cross-origin. The router secret is deliberately absent. */
 const CORS_ALLOWED_HEADERS = ['content-type', 'accept', 'authorization', 'x-request-id', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
@@ -65,9 +65,9 @@ export function normalizeOrigin(value: string): string {
   }
 }
 
-/** The HTTP-edge plugins: CSRF prevention, introspection switch, `Vary: Origin` for CORS. */
+/** The HTTP-edge plugins: CSRF prevention, JSON errors in URL parameters, introspection switch, `Vary: Origin` for CORS. */
 export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
-  const plugins: Plugin[] = [useCSRFPrevention({ requestHeaders: CSRF_HEADERS })];
+  const plugins: Plugin[] = [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), useInvalidJsonParams()];
   if (!options.introspection) plugins.push(useDisableIntrospection() as Plugin);
   if (options.corsOrigins.length > 0) {
     plugins.push({
@@ -79,4 +79,30 @@ export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
     });
   }
   return plugins;
+}
+
+/**
+ * Yoga parses the `variables` and `extensions` of a GET (or of a form-encoded POST) with a bare
+ * JSON.parse: `?variables={bad` reached the error mask as an unexpected error. It is the caller's
+ * mistake, answered as Yoga answers a POST body that is not JSON: 400 `BAD_REQUEST`. Only those two
+ * kinds of request are wrapped; a JSON POST (every hot request) keeps its parser as it is.
+ */
+export function useInvalidJsonParams(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (requestParser === undefined) return;
+      if (request.method !== 'GET' && !request.headers.get('content-type')?.startsWith('application/x-www-form-urlencoded')) return;
+      const parse = requestParser;
+      setRequestParser(async (req) => {
+        try {
+          return await parse(req);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw createGraphQLError('The "variables" or "extensions" parameter is not valid JSON.', {
+            extensions: { http: { status: 400 }, code: 'BAD_REQUEST' },
+          });
+        }
+      });
+    },
+  };
 }

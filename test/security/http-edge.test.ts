@@ -84,6 +84,27 @@ describe('the HTTP edge with default settings', () => {
     expect(res.status).toBe(403);
   });
 
+  it('answers variables or extensions that are not JSON, in a GET or a form-encoded POST, with 400 BAD_REQUEST', async () => {
+    const badJson = {
+      errors: [{ message: 'The "variables" or "extensions" parameter is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+    };
+    const csrf = { 'x-graphql-yoga-csrf': '1', accept: 'application/json' };
+    const query = `query=${encodeURIComponent('query($id: ID!) { personalClient(id: $id) { id } }')}`;
+    for (const params of ['variables=%7Bbad', 'variables=%7B%7D&extensions=%5B']) {
+      const get = await gw.fetch(`/graphql?${query}&${params}`, { headers: csrf });
+      expect({ status: get.status, body: await get.json() }).toEqual({ status: 400, body: badJson });
+      const form = await gw.fetch('/graphql', {
+        method: 'POST',
+        headers: { ...csrf, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `${query}&${params}`,
+      });
+      expect({ status: form.status, body: await form.json() }).toEqual({ status: 400, body: badJson });
+    }
+    // Valid JSON in the same places still runs.
+    const ok = await gw.fetch(`/graphql?${query}&variables=${encodeURIComponent('{"id":"nope"}')}`, { headers: csrf });
+    expect(await ok.json()).toEqual({ data: { personalClient: null } });
+  });
+
   it('turns batched operations away unless BATCHING_LIMIT is set', async () => {
     const res = await gw.fetch('/graphql', { ...JSON_POST, body: `[${TYPENAME},${TYPENAME}]` });
     expect(res.status).toBeGreaterThanOrEqual(400);
