@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { compress, negotiate, varyOnAcceptEncoding, type Coding } from '../security/content-encoding.js';
 import { renderGraphiQLOnce } from './graphiql.js';
+import { pathOf } from '../observability/graphql-requests.js';
 
 export interface GraphiQLPageOptions {
   /** What GraphiQL opens with (title, default query). */
@@ -47,11 +48,10 @@ export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
         throw error;
       },
     ));
-  const paths = new Set([options.endpoint, `${options.endpoint}/`]);
 
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (request.method !== 'GET' || !paths.has(url.pathname)) return;
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (request.method !== 'GET' || pathOf(request.url) !== options.endpoint) return;
       if (!(request.headers.get('accept') ?? '').includes('text/html')) return;
       const respond = ({ html, hash, compressed }: Page): Promise<void> | undefined => {
         const coding = negotiate(request.headers.get('accept-encoding'));

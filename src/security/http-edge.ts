@@ -1,6 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createGraphQLError, type CORSOptions, type Plugin, type YogaServerOptions } from 'graphql-yoga';
+import { pathOf } from '../observability/graphql-requests.js';
 
 /** Headers a browser frontend may send cross-origin. The router secret is deliberately absent. */
 const CORS_ALLOWED_HEADERS = ['content-type', 'accept', 'authorization', 'x-request-id', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
@@ -103,6 +104,22 @@ export function useInvalidJsonParams(): Plugin {
           });
         }
       });
+    },
+  };
+}
+
+/**
+ * Only these exact paths are served; any other gets 404 before any other plugin sees it. Yoga
+ * itself runs GraphQL for any URL that ends in its endpoint (`/graphql/`, `//graphql`,
+ * `/x/graphql`, `/x?/graphql`), and the plugins that key on the exact path (per-caller admission,
+ * the request log and metrics, tracing, Cache-Control) would not have seen those requests: one
+ * spelling of each route, so none is a way around them.
+ */
+export function useExactRoutes(paths: readonly string[]): Plugin {
+  const served = new Set(paths);
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (!served.has(pathOf(request.url))) endResponse(new fetchAPI.Response(null, { status: 404 }));
     },
   };
 }

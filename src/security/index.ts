@@ -8,12 +8,12 @@ import type { Clock } from '../kernel/clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../kernel/logger.js';
 import { useRequestBodyLimit } from './body-limit.js';
-import { callerAuthEnabled, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
+import { callerAuthEnabled, OPS_PATHS, useCallerAuth, type AuthenticatedCaller, type CallerAuthOptions } from './caller-auth.js';
 import { createCallerAdmission } from './caller-admission.js';
 import { watchEventLoopLoad, type EventLoopLoad } from './event-loop-load.js';
 import { bearerOf, callerKey, tokenHash } from './caller-key.js';
 import { createOperationCost } from './cost-limits.js';
-import { httpEdgePlugins, httpEdgeYogaOptions, type HttpEdgeOptions } from './http-edge.js';
+import { httpEdgePlugins, httpEdgeYogaOptions, useExactRoutes, type HttpEdgeOptions } from './http-edge.js';
 import { useOperationLimits } from './operation-limits.js';
 import { usePersistedOperationsAllowList } from './persisted-operations.js';
 import { useResponseSizeLimit } from './response-size.js';
@@ -104,7 +104,8 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
     heavyInFlight: config.HEAVY_OPERATIONS_IN_FLIGHT,
     heavyQueue: config.HEAVY_OPERATIONS_QUEUE,
   });
-  const plugins: Plugin[] = [];
+  // First: a path that is not exactly one of the gateway's is a 404 before auth, admission or anything else.
+  const plugins: Plugin[] = [useExactRoutes(['/graphql', ...OPS_PATHS])];
   if (callerAuthEnabled(auth)) plugins.push(useCallerAuth(auth));
   // Yoga's built-in /health answers before any user plugin; to guard it, serve it after auth instead.
   if (guardOps) plugins.push(useReadinessCheck({ endpoint: '/health', check: () => true }));

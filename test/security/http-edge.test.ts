@@ -112,6 +112,32 @@ describe('the HTTP edge with default settings', () => {
   });
 });
 
+describe('routes', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // Over a socket, so the path arrives as a client sent it (a URL object would normalise `//graphql`).
+    gw = await startGateway({ listen: true, env: { GRAPHIQL: 'true' } });
+  });
+  afterAll(() => gw.close());
+
+  it('serves GraphQL at exactly /graphql: other spellings Yoga would run (a trailing slash, //graphql, a prefix) get 404 and run nothing', async () => {
+    const post = (path: string) =>
+      fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    for (const path of ['/graphql/', '//graphql', '/x/graphql', '/ready/graphql', '/nope?/graphql']) {
+      const response = await post(path);
+      expect({ path, status: response.status, body: await response.text() }).toEqual({ path, status: 404, body: '' });
+    }
+    expect(await (await post('/graphql?x=1')).json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('serves GraphiQL at /graphql only, and the operations endpoints at their own paths', async () => {
+    const page = (path: string) => fetch(`${gw.url}${path}`, { headers: { accept: 'text/html' } });
+    expect((await page('/graphql')).status).toBe(200);
+    expect((await page('/graphql/')).status).toBe(404);
+    for (const path of ['/health', '/ready', '/metrics']) expect((await fetch(`${gw.url}${path}`)).status).toBe(200);
+  });
+});
+
 /**
  * Over a socket: only there does a string body arrive with the Content-Length Node's parser vouches
  * for (the declared path of body-limit.ts); in-process, every body is counted as it streams.
