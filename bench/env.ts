@@ -68,6 +68,8 @@ export function gatewayEnv(credentials: { clientId: string; clientSecret: string
     C1_CLIENT_SECRET: credentials.clientSecret,
     C1_API_URL: sandboxUrl,
     CURSOR_SECRET: 'bench-cursor-secret-not-for-production-use',
+    // The harness reads gauges on /metrics between phases (cache entries, dropped spans): fresh each time.
+    METRICS_MIN_INTERVAL_MS: '0',
     // Every scenario is one caller (one address) driving cold ids at full speed: the per-caller
     // budget would cut it at 50/s, and the run would measure refusals, not the gateway.
     ...ONE_CALLER_UNBOUNDED,

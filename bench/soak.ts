@@ -70,6 +70,8 @@ async function main(): Promise<number> {
     CACHE_NOT_FOUND_TTL_MS: '200',
     // One caller at full speed: the soak exercises upstream faults, not the per-caller bounds.
     ...ONE_CALLER_UNBOUNDED,
+    // The limit gauge is read every LIMIT_POLL_MS: each read must be a fresh render.
+    METRICS_MIN_INTERVAL_MS: '0',
   };
   // The ceiling the gateway runs with, read as it reads it; the adaptive limit stays under it.
   const maxInFlight = loadConfig(env).UPSTREAM_MAX_IN_FLIGHT;

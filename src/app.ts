@@ -88,6 +88,8 @@ export function createApp(deps: AppDeps): App {
     logger,
     clock,
     metricsEnabled: config.METRICS_ENABLED,
+    metricsMinIntervalMs: config.METRICS_MIN_INTERVAL_MS,
+    compressMinBytes: config.COMPRESSION_MIN_BYTES,
     observer: deps.observer,
     tracing: deps.tracing,
   });

@@ -127,6 +127,7 @@ const envSchema = z.object({
   JWT_AUDIENCE: optionalString,
   OPS_ENDPOINTS_REQUIRE_AUTH: bool(false),
   METRICS_ENABLED: bool(true),
+  METRICS_MIN_INTERVAL_MS: int(1000),
 
   // Relay cursors: the key every replica derives the same way (graphql/cursor-key.ts)
   CURSOR_SECRET: optionalString.refine((v) => v === undefined || v.length >= MIN_CURSOR_SECRET_LENGTH, `must be at least ${MIN_CURSOR_SECRET_LENGTH} characters`),

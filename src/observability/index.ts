@@ -42,6 +42,10 @@ export interface ObservabilityOptions {
   clock: Clock;
   /** Serve Prometheus metrics at /metrics (config METRICS_ENABLED). */
   metricsEnabled: boolean;
+  /** Scrapes within this many ms of the last render share it (config METRICS_MIN_INTERVAL_MS). @default 1000 */
+  metricsMinIntervalMs?: number;
+  /** Metrics texts this long or longer are compressed for scrapers that accept it (config COMPRESSION_MIN_BYTES). @default 1024 */
+  compressMinBytes?: number;
   /** Another observer to feed as well (tests, future exporters). */
   observer?: Observer | undefined;
   /** @default '/graphql' */
@@ -110,7 +114,10 @@ export function createObservability(options: ObservabilityOptions): Observabilit
       },
     }),
   ];
-  if (metrics) plugins.push(useMetricsEndpoint(metrics.registry));
+  if (metrics) {
+    const scrapes = { minIntervalMs: options.metricsMinIntervalMs ?? 1000, compressMinBytes: options.compressMinBytes ?? 1024, clock: options.clock };
+    plugins.push(useMetricsEndpoint(metrics.registry, scrapes));
+  }
   // After the request summary's plugin, so its response hook runs first (see tracing-plugin.ts).
   if (tracing) plugins.push(tracing.plugin);
 

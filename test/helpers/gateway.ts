@@ -69,6 +69,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
     C1_API_URL: sandbox.url,
     // Production requires it; one fixed value keeps tests that switch NODE_ENV starting.
     CURSOR_SECRET: TEST_CURSOR_SECRET,
+    // Each scrape renders, so a test reads a change at once (test/ops/metrics.test.ts covers the interval).
+    METRICS_MIN_INTERVAL_MS: '0',
     ...options.env,
   });
   // As main.ts does: the OpenTelemetry SDK only when the env names an OTLP endpoint.

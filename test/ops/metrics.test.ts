@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MISSING_CLIENT_ID, SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
@@ -125,6 +126,37 @@ describe('GET /metrics', () => {
     expect(await skipped()).toBe(0);
     for (const id of ['literal-id-1', 'literal-id-2', 'literal-id-3']) await gw.query(`{ personalClient(id: "${id}") { id } }`);
     expect(await skipped()).toBe(2);
+  });
+
+  it('renders at most once per METRICS_MIN_INTERVAL_MS: scrapes inside it get the last text, the first one after it a new one', async () => {
+    let now = T0;
+    const gw = await start({ METRICS_MIN_INTERVAL_MS: '1000' }, () => now);
+    const requests = async () => seriesValue((await scrape(gw)).text, 'c1_gateway_graphql_requests_total', { operation: 'GetOne', outcome: 'ok' });
+    const getOne = () => gw.query(`query GetOne { personalClient(id: "${SAMPLE_CLIENT_ID}") { id } }`);
+
+    await getOne();
+    expect(await requests()).toBe(1);
+    await getOne();
+    now += 999;
+    // Within the interval: the same text, without the second request.
+    expect(await requests()).toBe(1);
+    const together = await Promise.all(Array.from({ length: 20 }, () => scrape(gw)));
+    expect(new Set(together.map((s) => s.text)).size).toBe(1);
+    now += 1;
+    expect(await requests()).toBe(2);
+  });
+
+  it('sends the text compressed to a scraper that accepts it, as a plain scrape of the same render reads it', async () => {
+    const gw = await start({ METRICS_MIN_INTERVAL_MS: '1000' }, () => T0);
+    // Prometheus sends Accept-Encoding: gzip; both scrapes share one render (the clock stands still).
+    const plain = await (await gw.fetch('/metrics', { headers: { 'accept-encoding': 'identity' } })).text();
+    for (const coding of ['gzip', 'br']) {
+      const response = await gw.fetch('/metrics', { headers: { 'accept-encoding': coding } });
+      expect(response.headers.get('content-encoding')).toBe(coding);
+      expect(response.headers.get('vary')).toMatch(/accept-encoding/i);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      expect((coding === 'gzip' ? gunzipSync(bytes) : brotliDecompressSync(bytes)).toString('utf8')).toBe(plain);
+    }
   });
 
   it('serves no /metrics when METRICS_ENABLED=false', async () => {
