@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { pathOf } from '../observability/graphql-requests.js';
 
@@ -112,11 +113,17 @@ export function createCallerAdmission(options: CallerAdmissionOptions): CallerAd
         waiting.push(waiter);
       });
     },
-    onResponse({ request }) {
+    onResponse({ request, serverContext }) {
       const key = admitted.get(request);
       if (key === undefined) return;
       admitted.delete(request);
-      release(key);
+      // On node:http the turn ends when the answer has left the process ('close' follows 'finish',
+      // or a dropped connection): an answer the caller does not read (pipelined requests, never
+      // read) stays in memory, up to MAX_RESPONSE_BYTES each, and counts against the caller's
+      // share until then. Without this, such a caller held no turn and buffered without bound.
+      const res = (serverContext as { res?: ServerResponse } | undefined)?.res;
+      if (res === undefined || res.closed) release(key);
+      else res.once('close', () => release(key));
     },
   };
   return {

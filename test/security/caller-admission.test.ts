@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Agent, request } from 'undici';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -176,5 +177,27 @@ describe('per-caller admission, in-process', () => {
     expect(await fast).toEqual({ data: { fast: 2 } }); // went on while the slow one still runs
     open();
     expect(await (await slow).json()).toEqual({ data: { slow: 1 } });
+  });
+
+  it('ends a turn when the answer has left the process, not when it is handed over: an answer nobody reads holds its turn', async () => {
+    const yoga = createYoga({
+      schema: createSchema({ typeDefs: 'type Query { fast: Int }', resolvers: { Query: { fast: () => 2 } } }),
+      plugins: [createCallerAdmission({ maxInFlight: () => 1, maxQueued: 5, maxWaitMs: 10_000, callerOf: () => 'one caller' }).plugin],
+    });
+    // node:http's response as the plugin sees it: open until its answer is written out.
+    const unread = Object.assign(new EventEmitter(), { closed: false });
+    const ask = (res?: object) =>
+      yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ fast }' }) }, { res });
+    expect(await (await ask(unread)).json()).toEqual({ data: { fast: 2 } });
+    let nextDone = false;
+    const next = Promise.resolve(ask()).then(async (r) => {
+      nextDone = true;
+      return r.json();
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(nextDone).toBe(false); // the first answer is still in the process: its turn goes on
+    unread.closed = true;
+    unread.emit('close');
+    expect(await next).toEqual({ data: { fast: 2 } });
   });
 });
