@@ -66,9 +66,9 @@ export function normalizeOrigin(value: string): string {
   }
 }
 
-/** The HTTP-edge plugins: CSRF prevention, JSON errors in URL parameters, introspection switch, `Vary: Origin` for CORS. */
+/** The HTTP-edge plugins: CSRF prevention, typed refusals of what cannot be parsed, introspection switch, `Vary: Origin` for CORS. */
 export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
-  const plugins: Plugin[] = [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), useInvalidJsonParams()];
+  const plugins: Plugin[] = [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), useInvalidJsonParams(), useTypedUnsupportedMediaType()];
   if (!options.introspection) plugins.push(useDisableIntrospection() as Plugin);
   if (options.corsOrigins.length > 0) {
     plugins.push({
@@ -120,6 +120,26 @@ export function useExactRoutes(paths: readonly string[]): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (!served.has(pathOf(request.url))) endResponse(new fetchAPI.Response(null, { status: 404 }));
+    },
+  };
+}
+
+/**
+ * A POST whose Content-Type no request parser reads (`text/plain`, `application/xml`, none at all)
+ * gets Yoga's 415 with an empty body. It gets the same status with a typed error here, as a
+ * compressed body does (compression.ts): a client learns what to send instead.
+ */
+export function useTypedUnsupportedMediaType(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, endResponse, fetchAPI }) {
+      if (requestParser !== undefined || request.method !== 'POST') return;
+      const message = 'Unsupported Content-Type; send application/json (or application/graphql, multipart/form-data, application/x-www-form-urlencoded)';
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] }), {
+          status: 415,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        }),
+      );
     },
   };
 }

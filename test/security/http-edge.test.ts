@@ -105,6 +105,21 @@ describe('the HTTP edge with default settings', () => {
     expect(await ok.json()).toEqual({ data: { personalClient: null } });
   });
 
+  it('answers a POST whose Content-Type it cannot read with 415 UNSUPPORTED_MEDIA_TYPE and a typed error', async () => {
+    for (const type of ['text/plain', 'application/xml', undefined]) {
+      const res = await gw.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'x-graphql-yoga-csrf': '1', ...(type === undefined ? {} : { 'content-type': type }) },
+        body: TYPENAME,
+      });
+      expect({ type, status: res.status, code: ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code }).toEqual({
+        type,
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      });
+    }
+  });
+
   it('turns batched operations away unless BATCHING_LIMIT is set', async () => {
     const res = await gw.fetch('/graphql', { ...JSON_POST, body: `[${TYPENAME},${TYPENAME}]` });
     expect(res.status).toBeGreaterThanOrEqual(400);
