@@ -68,7 +68,7 @@ export function normalizeOrigin(value: string): string {
 
 /** The HTTP-edge plugins: CSRF prevention, typed refusals of what cannot be parsed, introspection switch, `Vary: Origin` for CORS. */
 export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
-  const plugins: Plugin[] = [useCSRFPrevention({ requestHeaders: CSRF_HEADERS }), useInvalidJsonParams(), useTypedUnsupportedMediaType()];
+  const plugins: Plugin[] = [withCsrfCode(useCSRFPrevention({ requestHeaders: CSRF_HEADERS })), useInvalidJsonParams(), useTypedUnsupportedMediaType()];
   if (!options.introspection) plugins.push(useDisableIntrospection() as Plugin);
   if (options.corsOrigins.length > 0) {
     plugins.push({
@@ -140,6 +140,29 @@ export function useTypedUnsupportedMediaType(): Plugin {
           headers: { 'content-type': 'application/json; charset=utf-8' },
         }),
       );
+    },
+  };
+}
+
+/** `extensions.reason` of the CSRF refusal, whose code is BAD_REQUEST (as Apollo Server's CSRF prevention answers). */
+export const CSRF_REASON = 'CSRF_HEADER_REQUIRED';
+
+/**
+ * Yoga's CSRF prevention refuses with 403 and an error without a code. The same refusal, with
+ * `BAD_REQUEST` and a reason, so a client can tell it apart without matching the message.
+ */
+function withCsrfCode(csrf: Plugin): Plugin {
+  const check = csrf.onRequestParse;
+  if (check === undefined) return csrf;
+  return {
+    onRequestParse(payload) {
+      try {
+        return check(payload);
+      } catch (error) {
+        if (!(error instanceof Error) || !('extensions' in error)) throw error;
+        const extensions = error.extensions as Record<string, unknown>;
+        throw createGraphQLError(error.message, { extensions: { ...extensions, code: 'BAD_REQUEST', reason: CSRF_REASON } });
+      }
     },
   };
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { CSRF_REASON } from '../../src/security/http-edge.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const APP = 'https://app.example.com';
@@ -70,7 +71,11 @@ describe('the HTTP edge with default settings', () => {
 
   it('refuses a GET operation without a CSRF header (a "simple" cross-site request) and accepts it with one', async () => {
     const path = `/graphql?query=${encodeURIComponent('{ __typename }')}`;
-    expect((await gw.fetch(path)).status).toBe(403);
+    const refused = await gw.fetch(path, { headers: { accept: 'application/json' } });
+    expect({ status: refused.status, body: await refused.json() }).toEqual({
+      status: 403,
+      body: { errors: [{ message: 'Required CSRF header(s) not present', extensions: { code: 'BAD_REQUEST', reason: CSRF_REASON } }] },
+    });
     const ok = await gw.fetch(path, { headers: { 'x-graphql-yoga-csrf': '1' } });
     expect(await ok.json()).toEqual({ data: { __typename: 'Query' } });
   });
@@ -82,6 +87,7 @@ describe('the HTTP edge with default settings', () => {
       body: 'query=%7B__typename%7D',
     });
     expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST', reason: CSRF_REASON } }] });
   });
 
   it('answers variables or extensions that are not JSON, in a GET or a form-encoded POST, with 400 BAD_REQUEST', async () => {
