@@ -68,7 +68,7 @@ export function normalizeOrigin(value: string): string {
 
 /** The HTTP-edge plugins: CSRF prevention, typed refusals of what cannot be parsed, introspection switch, `Vary: Origin` for CORS. */
 export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
-  const plugins: Plugin[] = [withCsrfCode(useCSRFPrevention({ requestHeaders: CSRF_HEADERS })), useInvalidJsonParams(), useTypedUnsupportedMediaType()];
+  const plugins: Plugin[] = [withCsrfCode(useCSRFPrevention({ requestHeaders: CSRF_HEADERS })), useTypedParseRefusals()];
   if (!options.introspection) plugins.push(useDisableIntrospection() as Plugin);
   if (options.corsOrigins.length > 0) {
     plugins.push({
@@ -83,15 +83,22 @@ export function httpEdgePlugins(options: HttpEdgeOptions): Plugin[] {
 }
 
 /**
- * Yoga parses the `variables` and `extensions` of a GET (or of a form-encoded POST) with a bare
- * JSON.parse: `?variables={bad` reached the error mask as an unexpected error. It is the caller's
- * mistake, answered as Yoga answers a POST body that is not JSON: 400 `BAD_REQUEST`. Only those two
- * kinds of request are wrapped; a JSON POST (every hot request) keeps its parser as it is.
+ * Typed refusals where Yoga's request parsing has none:
+ * - a POST whose Content-Type no parser reads (`text/plain`, `application/xml`, none at all) got an
+ *   empty 415: now the same status with `UNSUPPORTED_MEDIA_TYPE`, as a compressed body gets
+ *   (compression.ts), so a client learns what to send instead;
+ * - the `variables` and `extensions` of a GET (or of a form-encoded POST) are parsed with a bare
+ *   JSON.parse: `?variables={bad` reached the error mask as an unexpected error. It is the caller's
+ *   mistake, answered as Yoga answers a POST body that is not JSON: 400 `BAD_REQUEST`. A JSON POST
+ *   (every hot request) keeps its parser as it is.
  */
-export function useInvalidJsonParams(): Plugin {
+export function useTypedParseRefusals(): Plugin {
   return {
-    onRequestParse({ request, requestParser, setRequestParser }) {
-      if (requestParser === undefined) return;
+    onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
+      if (requestParser === undefined) {
+        if (request.method === 'POST') endResponse(unsupportedMediaType(fetchAPI));
+        return;
+      }
       if (request.method !== 'GET' && !request.headers.get('content-type')?.startsWith('application/x-www-form-urlencoded')) return;
       const parse = requestParser;
       setRequestParser(async (req) => {
@@ -108,6 +115,16 @@ export function useInvalidJsonParams(): Plugin {
   };
 }
 
+type FetchAPI = Parameters<NonNullable<Plugin['onRequestParse']>>[0]['fetchAPI'];
+
+function unsupportedMediaType(fetchAPI: FetchAPI): Response {
+  const message = 'Unsupported Content-Type; send application/json (or application/graphql, multipart/form-data, application/x-www-form-urlencoded)';
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] }), {
+    status: 415,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+}
+
 /**
  * Only these exact paths are served; any other gets 404 before any other plugin sees it. Yoga
  * itself runs GraphQL for any URL that ends in its endpoint (`/graphql/`, `//graphql`,
@@ -120,26 +137,6 @@ export function useExactRoutes(paths: readonly string[]): Plugin {
   return {
     onRequest({ request, endResponse, fetchAPI }) {
       if (!served.has(pathOf(request.url))) endResponse(new fetchAPI.Response(null, { status: 404 }));
-    },
-  };
-}
-
-/**
- * A POST whose Content-Type no request parser reads (`text/plain`, `application/xml`, none at all)
- * gets Yoga's 415 with an empty body. It gets the same status with a typed error here, as a
- * compressed body does (compression.ts): a client learns what to send instead.
- */
-export function useTypedUnsupportedMediaType(): Plugin {
-  return {
-    onRequestParse({ request, requestParser, endResponse, fetchAPI }) {
-      if (requestParser !== undefined || request.method !== 'POST') return;
-      const message = 'Unsupported Content-Type; send application/json (or application/graphql, multipart/form-data, application/x-www-form-urlencoded)';
-      endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] }), {
-          status: 415,
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-        }),
-      );
     },
   };
 }
