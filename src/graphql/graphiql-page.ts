@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
-import { compress, negotiate, varyOnAcceptEncoding, type Coding } from '../security/content-encoding.js';
-import { renderGraphiQLOnce } from './graphiql.js';
+import { compressOnce, negotiate, varyOnAcceptEncoding, type CompressedOnce } from '../security/content-encoding.js';
+import { renderGraphiQLPage } from './graphiql.js';
 import { pathOf } from '../observability/graphql-requests.js';
 
 export interface GraphiQLPageOptions {
@@ -16,7 +16,7 @@ interface Page {
   /** Identifies the page's text; each coding gets its own strong ETag from it (RFC 9110 §8.8.3). */
   hash: string;
   /** Each coding compressed once, on its first request, and kept. */
-  compressed: Map<Coding, Promise<Uint8Array<ArrayBuffer>>>;
+  compressed: CompressedOnce;
 }
 
 /**
@@ -37,7 +37,7 @@ export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
   // wait for the same render instead of each encoding and hashing its own 9 MB copy.
   let page: Promise<Page> | undefined;
   const pageOnce = (): Promise<Page> =>
-    (page ??= renderGraphiQLOnce(options.graphiql).then(
+    (page ??= renderGraphiQLPage(options.graphiql).then(
       (text) => {
         const html = new TextEncoder().encode(text);
         const hash = createHash('sha256').update(html).digest('base64url').slice(0, 27);
@@ -67,12 +67,7 @@ export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
           endResponse(new fetchAPI.Response(html, { status: 200, headers }));
           return;
         }
-        let body = compressed.get(coding);
-        if (body === undefined) {
-          body = compress(html, coding, true);
-          compressed.set(coding, body);
-        }
-        return body.then((bytes) => {
+        return compressOnce(compressed, coding, () => html, true).then((bytes) => {
           headers.set('content-encoding', coding);
           endResponse(new fetchAPI.Response(bytes, { status: 200, headers }));
         });

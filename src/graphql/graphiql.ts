@@ -2,24 +2,16 @@ import type { GraphiQLOptions } from 'graphql-yoga';
 
 /**
  * GraphiQL from the installed package: its scripts and styles are inlined, so the page works on
- * networks that cannot reach a CDN. The page is ~9 MB, so it is rendered once per set of options.
+ * networks that cannot reach a CDN. The page is ~9 MB; graphiql-page.ts renders it once per gateway
+ * and keeps it encoded.
  *
  * The package is imported on the first render, not with the gateway: its module keeps ~28 MiB of
  * script text on the heap for as long as the process lives, which a gateway with GraphiQL off (the
  * production default) would carry for nothing.
  */
-const rendered = new Map<string, Promise<string>>();
-
-export function renderGraphiQLOnce(options?: GraphiQLOptions): Promise<string> {
-  const key = JSON.stringify(options ?? {});
-  let html = rendered.get(key);
-  if (html === undefined) {
-    html = import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
-    // A failed import is not kept: the next page load tries again.
-    html.catch(() => rendered.delete(key));
-    rendered.set(key, html);
-  }
-  return html;
+export async function renderGraphiQLPage(options?: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
 }
 
 export function createGraphiQLOptions(exampleId: string | undefined): GraphiQLOptions {

@@ -1,7 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../kernel/clock.js';
-import { compress, negotiate, varyOnAcceptEncoding, type Coding } from '../security/content-encoding.js';
+import { compressOnce, negotiate, varyOnAcceptEncoding, type CompressedOnce } from '../security/content-encoding.js';
 
 export interface MetricsEndpointOptions {
   /** @default '/metrics' */
@@ -22,7 +22,7 @@ interface Render {
   at: number;
   text: Promise<string>;
   /** The text compressed, once per coding asked for: scrapes sharing a render share this too. */
-  encoded: Map<Coding, Promise<Uint8Array<ArrayBuffer>>>;
+  encoded: CompressedOnce;
 }
 
 /**
@@ -47,14 +47,6 @@ export function useMetricsEndpoint(registry: Registry, options: MetricsEndpointO
     }
     return last;
   };
-  const encodedOf = (rendered: Render, text: string, coding: Coding): Promise<Uint8Array<ArrayBuffer>> => {
-    let bytes = rendered.encoded.get(coding);
-    if (bytes === undefined) {
-      bytes = compress(new TextEncoder().encode(text), coding);
-      rendered.encoded.set(coding, bytes);
-    }
-    return bytes;
-  };
   return {
     // Not async: every other request passes through here, and should not pay for a promise.
     onRequest({ request, url, endResponse, fetchAPI }) {
@@ -72,7 +64,7 @@ export function useMetricsEndpoint(registry: Registry, options: MetricsEndpointO
           endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : text, { headers }));
           return;
         }
-        const bytes = await encodedOf(rendered, text, coding);
+        const bytes = await compressOnce(rendered.encoded, coding, () => new TextEncoder().encode(text));
         headers.set('content-encoding', coding);
         endResponse(new fetchAPI.Response(bytes, { headers }));
       });

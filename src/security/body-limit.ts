@@ -1,4 +1,4 @@
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, type FetchAPI, type Plugin } from 'graphql-yoga';
 
 const CONTENT_LENGTH = /^\d+$/;
 
@@ -42,8 +42,6 @@ export function useRequestBodyLimit(limit: number): Plugin {
     },
   };
 }
-
-type FetchAPI = Parameters<NonNullable<Plugin['onRequestParse']>>[0]['fetchAPI'];
 
 function countingBody(request: Request, limit: number, fetchAPI: FetchAPI): Request {
   const body = request.body;

@@ -52,6 +52,25 @@ export async function compress(bytes: Uint8Array, coding: Coding, best = false):
   return (onLoop ? brotliCompressSync(bytes, options) : await brotliAsync(bytes, options)) as Uint8Array<ArrayBuffer>;
 }
 
+/** Compressed bodies of one content, by coding: see `compressOnce`. */
+export type CompressedOnce = Map<Coding, Promise<Uint8Array<ArrayBuffer>>>;
+
+/**
+ * `bytes()` compressed in `coding` once per `cache`: what is sent many times (the GraphiQL page, a
+ * metrics render) is compressed on its first request and shared by the rest. A failed compression
+ * is not kept: the next request tries again.
+ */
+export function compressOnce(cache: CompressedOnce, coding: Coding, bytes: () => Uint8Array, best = false): Promise<Uint8Array<ArrayBuffer>> {
+  const cached = cache.get(coding);
+  if (cached !== undefined) return cached;
+  const body = compress(bytes(), coding, best);
+  cache.set(coding, body);
+  body.catch(() => {
+    if (cache.get(coding) === body) cache.delete(coding);
+  });
+  return body;
+}
+
 function windowBitsFor(size: number): number {
   const bits = Math.ceil(Math.log2(size + 1));
   return Math.min(constants.BROTLI_MAX_WINDOW_BITS, Math.max(constants.BROTLI_MIN_WINDOW_BITS, bits));

@@ -1,6 +1,6 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { createGraphQLError, type CORSOptions, type Plugin, type YogaServerOptions } from 'graphql-yoga';
+import { createGraphQLError, type CORSOptions, type FetchAPI, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 import { pathOf } from '../observability/graphql-requests.js';
 
 /** Headers a browser frontend may send cross-origin. The router secret is deliberately absent. */
@@ -114,8 +114,6 @@ export function useTypedParseRefusals(): Plugin {
     },
   };
 }
-
-type FetchAPI = Parameters<NonNullable<Plugin['onRequestParse']>>[0]['fetchAPI'];
 
 function unsupportedMediaType(fetchAPI: FetchAPI): Response {
   const message = 'Unsupported Content-Type; send application/json (or application/graphql, multipart/form-data, application/x-www-form-urlencoded)';
