@@ -31,6 +31,8 @@ const ANSWERS: Record<string, Reply> = {
   'wrong-shape': { body: { client: { id: 42, scopedRoles: 'admin' } } },
   'not-json': { status: 200, headers: { 'content-type': 'text/html' }, body: '<html></html>' },
   'bad-date': { body: { client: { ...CLIENT, createdAt: 'last tuesday' } } },
+  // Shaped like a date-time, but no such day: Date.parse takes it (as March 2nd).
+  'no-such-day': { body: { client: { ...CLIENT, updatedAt: '2026-02-30T08:00:00Z' } } },
 };
 
 describe('each upstream outcome maps to one stable code', () => {
@@ -71,6 +73,7 @@ describe('each upstream outcome maps to one stable code', () => {
     ['wrong-shape', 'UPSTREAM_BAD_RESPONSE'],
     ['not-json', 'UPSTREAM_BAD_RESPONSE'],
     ['bad-date', 'UPSTREAM_BAD_RESPONSE'],
+    ['no-such-day', 'UPSTREAM_BAD_RESPONSE'],
   ])('%s → %s', async (id, code) => {
     const result = await codeFor(id);
     if (code === undefined) expect(result).toEqual({ data: null, codes: undefined });
