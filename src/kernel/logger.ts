@@ -58,13 +58,30 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     base: { service: 'c1-gateway' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(base, pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS }));
 }
+
+/**
+ * pino's `isoTime` (`,"time":"2026-11-30T10:15:11.123Z"`), formatting the date only once a second:
+ * `Date#toISOString` on every line was about 2% of a cached request's CPU.
+ */
+export function isoTime(now = Date.now()): string {
+  const ms = ((now % 1000) + 1000) % 1000;
+  const second = now - ms;
+  if (second !== lastSecond) {
+    lastSecond = second;
+    // '2026-11-30T10:15:11.', the rest is the millisecond
+    secondPrefix = `,"time":"${new Date(second).toISOString().slice(0, 20)}`;
+  }
+  return `${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+let lastSecond = Number.NaN;
+let secondPrefix = '';
 
 type LogArgs = unknown[];
 

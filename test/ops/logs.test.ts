@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, yogaLogging } from '../../src/kernel/logger.js';
+import { createLogger, isoTime, yogaLogging } from '../../src/kernel/logger.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { FAILING_ID, startBehindFailingUpstream } from '../helpers/failing-upstream.js';
@@ -22,6 +22,26 @@ function captureLogs(level = 'trace') {
         .map((l) => JSON.parse(l) as Line),
   };
 }
+
+describe('log line timestamps', () => {
+  it('are what toISOString writes, across second, day and year boundaries', () => {
+    const starts = [Date.UTC(2026, 11, 31, 23, 59, 59), Date.UTC(2027, 1, 28, 23, 59, 58), 0, 1_764_497_711_000];
+    for (const start of starts) {
+      for (let t = start - 1500; t < start + 2500; t += 7) expect(isoTime(t)).toBe(`,"time":"${new Date(t).toISOString()}"`);
+    }
+    // Back in time (a clock step): the second is formatted again.
+    expect(isoTime(starts[0]!)).toBe(`,"time":"${new Date(starts[0]!).toISOString()}"`);
+  });
+
+  it('stamp every line', () => {
+    const logs = captureLogs();
+    const before = Date.now();
+    logs.logger.info('hello');
+    const time = Date.parse(logs.lines()[0]?.['time'] as string);
+    expect(time).toBeGreaterThanOrEqual(before);
+    expect(time).toBeLessThanOrEqual(Date.now());
+  });
+});
 
 describe('request logs and request ids', () => {
   const closers = closeAfterEach();
