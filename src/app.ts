@@ -13,6 +13,7 @@ import { createMaskError } from './graphql/errors.js';
 import { useHotDocumentJit } from './graphql/jit.js';
 import { useRequestErrorsAsBadInput } from './graphql/request-errors.js';
 import { useKnownOperationTypes } from './graphql/operation-types.js';
+import { useValidationCache } from './graphql/validation-cache.js';
 import { createGraphiQLOptions } from './graphql/graphiql.js';
 import { useGraphiQLPage } from './graphql/graphiql-page.js';
 import { useInlineTrace, whoMayTrace } from './graphql/inline-trace.js';
@@ -185,7 +186,8 @@ export function createApp(deps: AppDeps): App {
       tracer,
     }),
     graphqlEndpoint: '/graphql',
-    parserAndValidationCache: { documentCache: shapes.documentCache },
+    // Validation results are kept by useValidationCache below, which checks them for less.
+    parserAndValidationCache: { documentCache: shapes.documentCache, validationCache: false },
     ...security.yogaOptions,
     landingPage: false,
     // Served by useGraphiQLPage instead: compressed once, with an ETag.
@@ -214,6 +216,8 @@ export function createApp(deps: AppDeps): App {
       useReadinessEndpoint({ endpoint: '/ready', check: () => readiness.check() }),
       useCacheControl({ scope: cacheScope, endpoint: '/graphql' }),
       ...security.executionPlugins,
+      // After every plugin that adds a validation rule: its results are kept per document and rule set.
+      useValidationCache(),
       // Last: it keys on the validation rules every plugin above has added, and reads the query they settled.
       shapes.plugin,
     ],
