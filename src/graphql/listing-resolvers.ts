@@ -7,7 +7,7 @@ import type { GatewayContext } from './context.js';
 import { checkFirst, Connection, openAfter, type ConnectionArgs } from './connections.js';
 import type { CursorCodec, CursorScope } from './cursor.js';
 import { assertValidId } from './ids.js';
-import { normalizeFilter, type PersonalClientFilterInput } from './personal-client-filter.js';
+import { matchesNone, normalizeFilter, type PersonalClientFilterInput } from './personal-client-filter.js';
 
 export interface ListingResolverOptions {
   /** Seals and opens cursors with the key every replica shares (CURSOR_SECRET). */
@@ -26,6 +26,7 @@ export function createListingResolvers({ cursors }: ListingResolverOptions) {
         const filter = normalizeFilter(args.filter);
         const scope: CursorScope = { field: 'Query.searchPersonalClients', ...filter };
         const after = openAfter(args.after, scope, cursors);
+        if (matchesNone(args.filter)) return new Connection({ items: [], hasNextPage: false }, scope, cursors);
         const slice = await ctx.listings.walk({ kind: 'search', ...filter }, first, after);
         return new Connection(slice, scope, cursors);
       },

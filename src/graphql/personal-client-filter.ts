@@ -28,6 +28,15 @@ function badInput(message: string): GatewayError {
   return new GatewayError('BAD_USER_INPUT', message, { outcome: 'badInput' });
 }
 
+/**
+ * Whether the filter can match no client: `userIds: []` keeps the clients of no user. C1 (proto3)
+ * reads an empty `users` as no filter at all and would return every visible client, which is the
+ * opposite of what was asked; such a search answers an empty page without asking C1.
+ */
+export function matchesNone(input: PersonalClientFilterInput | null | undefined): boolean {
+  return input?.userIds != null && input.userIds.length === 0;
+}
+
 /** The filter to send and bind, or BAD_USER_INPUT before any upstream call. */
 export function normalizeFilter(input: PersonalClientFilterInput | null | undefined): PersonalClientFilter {
   const query = input?.query ?? '';

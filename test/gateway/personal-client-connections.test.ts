@@ -79,6 +79,20 @@ describe('searchPersonalClients and myPersonalClients: Relay connections over C1
     expect(gw.sandbox.stats.apiPages).toBe(1);
   });
 
+  it('answers an empty page for userIds: [] (the clients of no user) without asking C1, which would read it as no filter', async () => {
+    const empty = { edges: [], nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+    expect(await search({ filter: { userIds: [] } })).toEqual({ data: { searchPersonalClients: empty } });
+    expect(await search({ filter: { query: 'terraform', userIds: [] }, first: 100 })).toEqual({ data: { searchPersonalClients: empty } });
+    expect(gw.sandbox.stats.apiPages).toBe(0);
+    // Absent or null is no filter: every visible client.
+    for (const filter of [{}, { userIds: null }, null]) {
+      expect((await search({ filter, first: 100 })).data?.searchPersonalClients?.nodes, JSON.stringify(filter)).toHaveLength(86);
+    }
+    // first and after are checked all the same.
+    expect((await search({ filter: { userIds: [] }, first: 0 })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await search({ filter: { userIds: [] }, after: 'junk' })).errors?.[0]?.extensions?.reason).toBe('INVALID_CURSOR');
+  });
+
   it('takes first from 1 to 100 and refuses anything else with BAD_USER_INPUT and no upstream call', async () => {
     for (const first of [0, -1, 101, null]) {
       const answer = await search({ first });
