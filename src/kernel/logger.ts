@@ -66,6 +66,10 @@ export function createLogger(options: LoggerOptions): Logger {
   return pino(base, pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_INTERVAL_MS }));
 }
 
+/** The second `secondPrefix` was formatted for (epoch ms), and that prefix: shared by every logger. */
+let lastSecond = Number.NaN;
+let secondPrefix = '';
+
 /**
  * pino's `isoTime` (`,"time":"2026-11-30T10:15:11.123Z"`), formatting the date only once a second:
  * `Date#toISOString` on every line was about 2% of a cached request's CPU.
@@ -80,8 +84,6 @@ export function isoTime(now = Date.now()): string {
   }
   return `${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
 }
-let lastSecond = Number.NaN;
-let secondPrefix = '';
 
 type LogArgs = unknown[];
 
