@@ -68,6 +68,8 @@ export interface AppDeps {
 
 export interface App {
   yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  /** What the app reports to (metrics, logs): the server's connection counts go here too. */
+  observer: Observer;
   /** False while draining, while a circuit breaker is open, or when no token can be obtained. */
   isReady(): boolean;
   /** Marks the app as draining (readiness false); in-flight requests continue. */
@@ -225,6 +227,7 @@ export function createApp(deps: AppDeps): App {
 
   return {
     yoga,
+    observer,
     isReady: () => readiness.isReady(),
     beginShutdown: () => readiness.beginShutdown(),
     async close() {

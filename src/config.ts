@@ -115,6 +115,7 @@ const envSchema = z.object({
   MAX_RESPONSE_BYTES: int(2_097_152, 1_024),
   MAX_REQUEST_BYTES: int(102_400, 1),
   REQUEST_BODY_TIMEOUT_MS: int(30_000, 1),
+  MAX_CONNECTIONS: int(10_000, 1),
   BATCHING_LIMIT: int(0),
   COMPRESSION_MIN_BYTES: int(1_024),
   INLINE_TRACES: z.enum(['router', 'any', 'off']).default('router'),

@@ -5,6 +5,8 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { loadTracing } from './observability/tracing.js';
+import { connectionCapFor } from './ops/connection-cap.js';
+import { openFilesLimit } from './ops/open-files.js';
 import { startServer } from './ops/server.js';
 import { createSandbox, type Sandbox } from './sandbox/index.js';
 
@@ -25,10 +27,16 @@ async function main(): Promise<void> {
   const tracing = await loadTracing(config.tracing);
   if (tracing !== undefined) logger.info({ sampler: config.tracing?.sampler, protocol: config.tracing?.protocol }, 'OpenTelemetry tracing on');
   const app = createApp({ config, logger, tracing, ...(exampleIds[0] ? { exampleId: exampleIds[0] } : {}) });
+  const openFiles = openFilesLimit();
+  const maxConnections = connectionCapFor(config.MAX_CONNECTIONS, openFiles, config.UPSTREAM_MAX_IN_FLIGHT);
+  if (maxConnections < config.MAX_CONNECTIONS) {
+    logger.warn({ maxConnections, openFilesLimit: openFiles }, 'MAX_CONNECTIONS lowered to what the open-files limit leaves besides C1 sockets');
+  }
   const server = await startServer(app.yoga, {
     host: config.HOST,
     port: config.PORT,
     requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
+    connections: { max: maxConnections, onOpen: app.observer.httpConnections, onShed: app.observer.connectionShed },
   });
   const graphqlUrl = `${server.url}/graphql`;
   logger.info(

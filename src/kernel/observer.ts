@@ -40,6 +40,10 @@ export interface Observer {
   upstreamLimit(slots: number, change?: 'increase' | 'pushback' | 'latency'): void;
   /** C1 calls now waiting for a slot, across all callers. */
   upstreamQueued(length: number): void;
+  /** Client connections now open (see ops/connection-cap.ts). */
+  httpConnections(open: number): void;
+  /** A client connection closed at the cap: the one idle the longest, or a new one while every other was busy. */
+  connectionShed(kind: 'idle' | 'refused'): void;
 }
 
 const noop = (): void => undefined;
@@ -63,4 +67,6 @@ export const noopObserver: Observer = {
   budgetRefused: noop,
   upstreamLimit: noop,
   upstreamQueued: noop,
+  httpConnections: noop,
+  connectionShed: noop,
 };

@@ -122,7 +122,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
   if (tracing) plugins.push(tracing.plugin);
 
   return {
-    observer: combineObservers(options.observer, createLogObserver(logger), metrics?.observer),
+    observer: combineObservers(options.observer, createLogObserver(logger, options.clock), metrics?.observer),
     plugins,
     requestIdOf: requestIds.idOf,
     traceOf: tracing?.traceOf,

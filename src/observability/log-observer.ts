@@ -1,14 +1,18 @@
+import type { Clock } from '../kernel/clock.js';
+import { LogThrottle } from '../kernel/log-throttle.js';
 import type { Logger } from '../kernel/logger.js';
 import { noopObserver, type Observer } from '../kernel/observer.js';
 
 /**
  * The data path's events that deserve a log line of their own: upstream failures (one per failed
- * fetch), token failures and breaker transitions. Counts of everything else are metrics, not logs.
+ * fetch), token failures, breaker transitions and connections shed at the cap (a flood of them is one
+ * line per 10 s, which says how many it stands for). Counts of everything else are metrics, not logs.
  * A line about one request carries the id its event brings (`detail.requestId`), passed along
  * explicitly; lines about shared work (the token, the breaker) have none.
  */
-export function createLogObserver(logger: Logger): Observer {
+export function createLogObserver(logger: Logger, clock: Clock): Observer {
   const breakerStates = new Map<string, string>();
+  const shedLines = new LogThrottle({ linesPerInterval: 1, clock });
   return {
     ...noopObserver,
     upstreamFailure(code, detail) {
@@ -34,6 +38,10 @@ export function createLogObserver(logger: Logger): Observer {
       breakerStates.set(origin, state);
       if (first && state === 'closed') return;
       (state === 'closed' ? logger.info : logger.warn).call(logger, { upstream, origin, state }, 'circuit breaker state changed');
+    },
+    connectionShed(kind) {
+      const admitted = shedLines.admit();
+      if (admitted !== undefined) logger.warn({ kind, ...admitted }, 'client connection closed: MAX_CONNECTIONS reached');
     },
   };
 }

@@ -136,6 +136,17 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
     help: 'C1 calls waiting for a slot, across all callers (bounded by UPSTREAM_MAX_QUEUE).',
     registers,
   });
+  const httpConnections = new Gauge({
+    name: `${prefix}http_connections`,
+    help: 'Client connections open (at most MAX_CONNECTIONS).',
+    registers,
+  });
+  const connectionsShed = new Counter({
+    name: `${prefix}http_connections_shed_total`,
+    help: 'Client connections closed at MAX_CONNECTIONS, by kind (idle: the one idle the longest, to make room; refused: a new one, every other being busy).',
+    labelNames: ['kind'] as const,
+    registers,
+  });
 
   let tokenExpiresAt: number | undefined;
   new Gauge({
@@ -154,6 +165,8 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   for (const outcome of ['compiled', 'failed']) documentsCompiled.inc({ outcome }, 0);
   for (const change of ['increase', 'pushback', 'latency']) upstreamLimitChanges.inc({ change }, 0);
   upstreamQueued.set(0);
+  httpConnections.set(0);
+  for (const kind of ['idle', 'refused']) connectionsShed.inc({ kind }, 0);
 
   return {
     cacheLookup: (result) => cacheLookups.inc({ result }),
@@ -185,5 +198,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
       if (change !== undefined) upstreamLimitChanges.inc({ change });
     },
     upstreamQueued: (length) => upstreamQueued.set(length),
+    httpConnections: (open) => httpConnections.set(open),
+    connectionShed: (kind) => connectionsShed.inc({ kind }),
   };
 }

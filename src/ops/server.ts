@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConnectionCap, type ConnectionCapOptions } from './connection-cap.js';
 
 export interface ListenOptions {
   host?: string;
@@ -12,6 +13,8 @@ export interface ListenOptions {
    * @default Node's own (300 s, noticed up to 30 s late)
    */
   requestTimeoutMs?: number;
+  /** At most this many client connections open at once (see connection-cap.ts). @default no cap */
+  connections?: ConnectionCapOptions;
 }
 
 /**
@@ -48,13 +51,20 @@ export async function startServer(handler: RequestListener, options: ListenOptio
   let draining = false;
   // Responses not yet finished: when draining starts, they are told to close their socket too.
   const open = new Set<ServerResponse>();
+  const cap = options.connections === undefined ? undefined : new ConnectionCap(options.connections);
   const server = createServer(timeoutOptions(options.requestTimeoutMs), (req, res) => {
     // While draining, finish this request but don't keep its socket for another.
     if (draining) res.setHeader('connection', 'close');
     open.add(res);
-    res.once('close', () => open.delete(res));
+    const socket = req.socket;
+    cap?.requestStarted(socket);
+    res.once('close', () => {
+      open.delete(res);
+      cap?.requestEnded(socket);
+    });
     handler(req, res);
   });
+  if (cap !== undefined) server.on('connection', cap.admit);
   server.keepAliveTimeout = 65 * 1000; // longer than common load-balancer idle timeouts (60 s)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -86,7 +86,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   });
   const listen = options.listen ?? false;
   const server: RunningServer | undefined = listen
-    ? await startServer(app.yoga, { port: 0, requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS })
+    ? await startServer(app.yoga, {
+        port: 0,
+        requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
+        connections: { max: config.MAX_CONNECTIONS, onOpen: app.observer.httpConnections, onShed: app.observer.connectionShed },
+      })
     : undefined;
   const send = (path: string, init: RequestInit = {}): Promise<Response> => {
     if (server !== undefined) return fetch(`${server.url}${path}`, init);
