@@ -42,8 +42,11 @@ export interface Observer {
   upstreamQueued(length: number): void;
   /** Client connections now open (see ops/connection-cap.ts). */
   httpConnections(open: number): void;
-  /** A client connection closed at the cap: the one idle the longest, or a new one while every other was busy. */
-  connectionShed(kind: 'idle' | 'refused'): void;
+  /**
+   * A client connection closed at the cap to make room: one that never sent a request ('silent'), else
+   * the one idle the longest ('idle'); or the new one, every other being busy ('refused').
+   */
+  connectionShed(kind: 'silent' | 'idle' | 'refused'): void;
 }
 
 const noop = (): void => undefined;

@@ -143,7 +143,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   });
   const connectionsShed = new Counter({
     name: `${prefix}http_connections_shed_total`,
-    help: 'Client connections closed at MAX_CONNECTIONS, by kind (idle: the one idle the longest, to make room; refused: a new one, every other being busy).',
+    help: 'Client connections closed at MAX_CONNECTIONS to make room, by kind (silent: never sent a request; idle: idle the longest; refused: a new one, every other being busy).',
     labelNames: ['kind'] as const,
     registers,
   });
@@ -166,7 +166,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   for (const change of ['increase', 'pushback', 'latency']) upstreamLimitChanges.inc({ change }, 0);
   upstreamQueued.set(0);
   httpConnections.set(0);
-  for (const kind of ['idle', 'refused']) connectionsShed.inc({ kind }, 0);
+  for (const kind of ['silent', 'idle', 'refused']) connectionsShed.inc({ kind }, 0);
 
   return {
     cacheLookup: (result) => cacheLookups.inc({ result }),

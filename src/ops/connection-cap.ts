@@ -1,34 +1,40 @@
 import type { Socket } from 'node:net';
 
+export type ShedKind = 'silent' | 'idle' | 'refused';
+
 export interface ConnectionCapOptions {
   /** Connections open at once, at most (see `connectionCapFor`). */
   max: number;
   /**
-   * A connection was closed to stay within `max`: the one idle the longest, to make room for a new
-   * one ('idle'), or the new one itself, every open connection having a request in progress ('refused').
+   * A connection was closed to stay within `max`, to make room for a new one: one that never sent a
+   * request ('silent'), else the one idle the longest ('idle'); or the new one itself, every open
+   * connection having a request in progress ('refused').
    */
-  onShed?(kind: 'idle' | 'refused'): void;
+  onShed?(kind: ShedKind): void;
   /** The number of open connections changed. */
   onOpen?(open: number): void;
 }
 
 /**
- * At most `max` client connections open at once. Each costs a file descriptor and about 7 KB of
- * memory before it has sent a byte, so a flood of idle ones (nothing sent, each held until the
+ * At most `max` client connections open at once. Each costs a file descriptor and a few KB of
+ * memory before it has sent a byte, so a flood of silent ones (nothing sent, each held until the
  * header timeout) would otherwise take every descriptor: then no C1 call can open a socket, and no
  * one else can connect.
  *
- * At the cap, a new connection takes the place of the connection idle the longest: one that has never
- * sent a request, or finished its last one before any other. A connection with a request in progress
- * is never closed. A flood of connections that send nothing thus only ever replaces itself, while a
- * client that connects and asks at once gets its answer; to hold a place, a connection must keep
- * asking, and its requests are bounded like any other (per-caller admission). The new connection is
- * refused only when every open one has a request in progress.
+ * At the cap, a new connection takes the place of an idle one: the oldest of those that have never
+ * sent a request, else the one whose last answer went out before any other's. A connection with a
+ * request in progress is never closed; the newcomer is refused only when every open one has one.
+ * A flood of silent connections thus only ever replaces itself, however fast it churns: a client
+ * that connects and asks at once is answered, and a kept-alive connection that has asked before
+ * is closed only when no silent one is left. To hold a place for long, a connection must keep
+ * asking, and its requests are bounded like any other (per-caller admission).
  */
 export class ConnectionCap {
   readonly #max: number;
   readonly #options: ConnectionCapOptions;
-  /** Open connections with no request in progress, the one idle the longest first (a Set keeps insertion order). */
+  /** Open connections that have not sent a request yet, oldest first (a Set keeps insertion order). */
+  readonly #silent = new Set<Socket>();
+  /** Open connections between requests, the one idle the longest first. */
   readonly #idle = new Set<Socket>();
   /** Open connections with requests in progress, and how many (pipelined requests overlap). */
   readonly #busy = new Map<Socket, number>();
@@ -40,24 +46,25 @@ export class ConnectionCap {
   }
 
   get open(): number {
-    return this.#idle.size + this.#busy.size;
+    return this.#silent.size + this.#idle.size + this.#busy.size;
   }
 
   /** node:http's `connection` listener. */
   readonly admit = (socket: Socket): void => {
     socket.once('close', () => this.#forget(socket));
-    this.#idle.add(socket);
+    this.#silent.add(socket);
     if (this.open > this.#max) {
-      // The first idle connection has been idle the longest; if it is this one, every other is busy.
-      const oldest = this.#idle.values().next().value as Socket;
-      this.#shed(oldest, oldest === socket ? 'refused' : 'idle');
+      // The oldest silent one; if that is this one, no other is silent.
+      const silent = first(this.#silent) as Socket;
+      if (silent !== socket) this.#shed(silent, 'silent');
+      else this.#shed(first(this.#idle) ?? socket, this.#idle.size > 0 ? 'idle' : 'refused');
     }
     this.#options.onOpen?.(this.open);
   };
 
   /** A request arrived on `socket`. */
   requestStarted(socket: Socket): void {
-    if (this.#idle.delete(socket)) this.#busy.set(socket, 1);
+    if (this.#silent.delete(socket) || this.#idle.delete(socket)) this.#busy.set(socket, 1);
     else if (this.#busy.has(socket)) this.#busy.set(socket, (this.#busy.get(socket) as number) + 1);
   }
 
@@ -75,15 +82,20 @@ export class ConnectionCap {
     else this.#options.onOpen?.(this.open);
   }
 
-  #shed(socket: Socket, kind: 'idle' | 'refused'): void {
+  #shed(socket: Socket, kind: ShedKind): void {
+    this.#silent.delete(socket);
     this.#idle.delete(socket);
     socket.destroy();
     this.#options.onShed?.(kind);
   }
 
   #forget(socket: Socket): void {
-    if (this.#idle.delete(socket) || this.#busy.delete(socket)) this.#options.onOpen?.(this.open);
+    if (this.#silent.delete(socket) || this.#idle.delete(socket) || this.#busy.delete(socket)) this.#options.onOpen?.(this.open);
   }
+}
+
+function first<T>(set: Set<T>): T | undefined {
+  return set.values().next().value;
 }
 
 /** Descriptors kept for everything but client connections and C1 sockets: Redis, the OTLP exporter, stdio, files. */

@@ -89,7 +89,7 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('connection cap', () => {
-  it('at the cap, a new connection takes the place of the one idle the longest', async () => {
+  it('at the cap, a new connection takes the place of the oldest that never sent a request', async () => {
     const { server, opens, shed } = await cappedServer(2);
     const clients = new Clients(server, opens);
     const a = await clients.open();
@@ -97,24 +97,39 @@ describe('connection cap', () => {
     const c = await clients.open();
     await clients.closedSoon(a);
     expect([...clients.closed]).toEqual([a]);
-    expect(shed).toEqual(['idle']);
+    expect(shed).toEqual(['silent']);
     expect(opens.at(-1)).toBe(2);
     // The newcomer is served.
     expect(await clients.ask(c)).toContain('200 OK');
     expect(clients.closed.has(b)).toBe(false);
   });
 
-  it('counts idleness from the last answer, not from connecting', async () => {
+  it('keeps a connection that has asked while any silent one is left, however many newcomers churn', async () => {
+    const { server, opens, shed } = await cappedServer(3);
+    const clients = new Clients(server, opens);
+    const a = await clients.open();
+    await clients.ask(a);
+    // Ten newcomers that send nothing: each replaces the oldest silent one, never a.
+    for (let i = 0; i < 10; i += 1) await clients.open();
+    await until(() => clients.closed.size === 8);
+    expect(clients.closed.has(a)).toBe(false);
+    expect(shed).toEqual(Array.from({ length: 8 }, () => 'silent'));
+    expect(await clients.ask(a)).toContain('200 OK');
+  });
+
+  it('with no silent connection, closes the one whose last answer went out first', async () => {
     const { server, opens, shed } = await cappedServer(2);
     const clients = new Clients(server, opens);
     const a = await clients.open();
     const b = await clients.open();
-    // a connected first but asked last: b has been idle the longest.
+    // b asked first, a last: b has been idle the longest, though a connected first.
+    await clients.ask(b);
     await clients.ask(a);
-    await clients.open();
+    const c = await clients.open();
     await clients.closedSoon(b);
     expect(clients.closed.has(a)).toBe(false);
     expect(shed).toEqual(['idle']);
+    expect(await clients.ask(c)).toContain('200 OK');
   });
 
   it('never closes a connection with a request in progress: the newcomer is refused instead', async () => {
@@ -189,7 +204,8 @@ describe('the gateway under a flood of idle connections', () => {
     // The oldest flood connections went first.
     expect(closed.slice(0, 5).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4]);
     const metrics = await (await gateway.fetch('/metrics')).text();
-    expect(seriesValue(metrics, 'c1_gateway_http_connections_shed_total', { kind: 'idle' })).toBe(closed.length);
+    expect(seriesValue(metrics, 'c1_gateway_http_connections_shed_total', { kind: 'silent' })).toBe(closed.length);
+    expect(seriesValue(metrics, 'c1_gateway_http_connections_shed_total', { kind: 'idle' })).toBe(0);
     expect(seriesValue(metrics, 'c1_gateway_http_connections_shed_total', { kind: 'refused' })).toBe(0);
     expect(seriesValue(metrics, 'c1_gateway_http_connections')).toBe(4);
   });
@@ -199,14 +215,14 @@ describe('the gateway under a flood of idle connections', () => {
     const logger = createLogger({ level: 'info', destination: { write: (chunk: string) => void chunks.push(chunk) } });
     let now = 0;
     const observer = createLogObserver(logger, () => now);
-    observer.connectionShed('idle');
+    observer.connectionShed('silent');
     observer.connectionShed('idle');
     observer.connectionShed('refused');
     now += 10_000;
     observer.connectionShed('idle');
     const lines = chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => [l['msg'], l['kind'], l['suppressed']])).toEqual([
-      ['client connection closed: MAX_CONNECTIONS reached', 'idle', 0],
+      ['client connection closed: MAX_CONNECTIONS reached', 'silent', 0],
       ['client connection closed: MAX_CONNECTIONS reached', 'idle', 2],
     ]);
   });
