@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     port: config.PORT,
     requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
     connections: { max: maxConnections, onOpen: app.observer.httpConnections, onShed: app.observer.connectionShed },
+    onPipelineCut: () => app.observer.connectionShed('pipelined'),
   });
   const graphqlUrl = `${server.url}/graphql`;
   logger.info(

@@ -43,10 +43,11 @@ export interface Observer {
   /** Client connections now open (see ops/connection-cap.ts). */
   httpConnections(open: number): void;
   /**
-   * A client connection closed at the cap to make room: one that never sent a request ('silent'), else
-   * the one idle the longest ('idle'); or the new one, every other being busy ('refused').
+   * A client connection the gateway closed to stay within its bounds: at the connection cap, one that
+   * never sent a request ('silent'), else the one idle the longest ('idle'), or the new one, every
+   * other being busy ('refused'); or one that pipelined too many requests ('pipelined').
    */
-  connectionShed(kind: 'silent' | 'idle' | 'refused'): void;
+  connectionShed(kind: 'silent' | 'idle' | 'refused' | 'pipelined'): void;
 }
 
 const noop = (): void => undefined;

@@ -5,7 +5,7 @@ import { noopObserver, type Observer } from '../kernel/observer.js';
 
 /**
  * The data path's events that deserve a log line of their own: upstream failures (one per failed
- * fetch), token failures, breaker transitions and connections shed at the cap (a flood of them is one
+ * fetch), token failures, breaker transitions and connections the gateway closes (a flood of them is one
  * line per 10 s, which says how many it stands for). Counts of everything else are metrics, not logs.
  * A line about one request carries the id its event brings (`detail.requestId`), passed along
  * explicitly; lines about shared work (the token, the breaker) have none.
@@ -41,7 +41,7 @@ export function createLogObserver(logger: Logger, clock: Clock): Observer {
     },
     connectionShed(kind) {
       const admitted = shedLines.admit();
-      if (admitted !== undefined) logger.warn({ kind, ...admitted }, 'client connection closed: MAX_CONNECTIONS reached');
+      if (admitted !== undefined) logger.warn({ kind, ...admitted }, 'client connection closed to stay within bounds');
     },
   };
 }

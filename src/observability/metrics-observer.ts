@@ -143,7 +143,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   });
   const connectionsShed = new Counter({
     name: `${prefix}http_connections_shed_total`,
-    help: 'Client connections closed at MAX_CONNECTIONS to make room, by kind (silent: never sent a request; idle: idle the longest; refused: a new one, every other being busy).',
+    help: 'Client connections closed to stay within bounds, by kind: at MAX_CONNECTIONS, silent (never sent a request), idle (idle the longest) or refused (a new one, every other being busy); pipelined (too many requests waiting behind one in progress).',
     labelNames: ['kind'] as const,
     registers,
   });
@@ -166,7 +166,7 @@ export function createMetricsObserver(options: MetricsObserverOptions): Observer
   for (const change of ['increase', 'pushback', 'latency']) upstreamLimitChanges.inc({ change }, 0);
   upstreamQueued.set(0);
   httpConnections.set(0);
-  for (const kind of ['silent', 'idle', 'refused']) connectionsShed.inc({ kind }, 0);
+  for (const kind of ['silent', 'idle', 'refused', 'pipelined']) connectionsShed.inc({ kind }, 0);
 
   return {
     cacheLookup: (result) => cacheLookups.inc({ result }),

@@ -1,6 +1,7 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectionCap, type ConnectionCapOptions } from './connection-cap.js';
+import { RequestTurns } from './request-turns.js';
 
 export interface ListenOptions {
   host?: string;
@@ -15,7 +16,12 @@ export interface ListenOptions {
   requestTimeoutMs?: number;
   /** At most this many client connections open at once (see connection-cap.ts). @default no cap */
   connections?: ConnectionCapOptions;
+  /** A connection was cut for pipelining more than MAX_PIPELINED_WAITING requests behind the one in progress. */
+  onPipelineCut?: () => void;
 }
+
+/** Pipelined requests that may wait behind a connection's request in progress; one more cuts it (see request-turns.ts). */
+export const MAX_PIPELINED_WAITING = 8;
 
 /**
  * Node looks for requests past their timeout every `connectionsCheckingInterval` (30 s by default),
@@ -52,7 +58,8 @@ export async function startServer(handler: RequestListener, options: ListenOptio
   // Responses not yet finished: when draining starts, they are told to close their socket too.
   const open = new Set<ServerResponse>();
   const cap = options.connections === undefined ? undefined : new ConnectionCap(options.connections);
-  const server = createServer(timeoutOptions(options.requestTimeoutMs), (req, res) => {
+  const turns = new RequestTurns({ maxWaiting: MAX_PIPELINED_WAITING, ...(options.onPipelineCut ? { onCut: options.onPipelineCut } : {}) });
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     // While draining, finish this request but don't keep its socket for another.
     if (draining) res.setHeader('connection', 'close');
     open.add(res);
@@ -61,9 +68,11 @@ export async function startServer(handler: RequestListener, options: ListenOptio
     res.once('close', () => {
       open.delete(res);
       cap?.requestEnded(socket);
+      turns.done(socket);
     });
     handler(req, res);
-  });
+  };
+  const server = createServer(timeoutOptions(options.requestTimeoutMs), (req, res) => turns.take(req.socket, () => serve(req, res)));
   if (cap !== undefined) server.on('connection', cap.admit);
   server.keepAliveTimeout = 65 * 1000; // longer than common load-balancer idle timeouts (60 s)
   await new Promise<void>((resolve, reject) => {

@@ -90,6 +90,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
         port: 0,
         requestTimeoutMs: config.REQUEST_BODY_TIMEOUT_MS,
         connections: { max: config.MAX_CONNECTIONS, onOpen: app.observer.httpConnections, onShed: app.observer.connectionShed },
+        onPipelineCut: () => app.observer.connectionShed('pipelined'),
       })
     : undefined;
   const send = (path: string, init: RequestInit = {}): Promise<Response> => {
