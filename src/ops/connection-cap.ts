@@ -36,7 +36,7 @@ export class ConnectionCap {
   readonly #silent = new Set<Socket>();
   /** Open connections between requests, the one idle the longest first. */
   readonly #idle = new Set<Socket>();
-  /** Open connections with requests in progress, and how many (pipelined requests overlap). */
+  /** Open connections with requests in progress, and how many (one, as server.ts takes a connection's requests in turn; counted all the same). */
   readonly #busy = new Map<Socket, number>();
 
   constructor(options: ConnectionCapOptions) {
