@@ -1,5 +1,4 @@
 import { connect, type Socket } from 'node:net';
-import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { connectionCapFor } from '../../src/ops/connection-cap.js';
 import { openFilesLimit } from '../../src/ops/open-files.js';
@@ -8,6 +7,7 @@ import { createLogObserver } from '../../src/observability/log-observer.js';
 import { createLogger } from '../../src/kernel/logger.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import { closeAfterEach } from '../helpers/closers.js';
+import { until } from '../helpers/loop-turns.js';
 import { startGateway } from '../helpers/gateway.js';
 import { seriesValue } from './prometheus-text.js';
 
@@ -82,11 +82,6 @@ class Clients {
   }
 }
 
-/** Waits, turn by turn of the event loop, for what the server reports; no timers. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !condition(); i += 1) await turn();
-  expect(condition()).toBe(true);
-}
 
 describe('connection cap', () => {
   it('at the cap, a new connection takes the place of the oldest that never sent a request', async () => {

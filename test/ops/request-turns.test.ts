@@ -1,17 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MAX_PIPELINED_WAITING, startServer } from '../../src/ops/server.js';
 import { closeAfterEach } from '../helpers/closers.js';
+import { turns, until } from '../helpers/loop-turns.js';
 import { startGateway } from '../helpers/gateway.js';
 
 const closers = closeAfterEach();
 
-/** Waits, turn by turn of the event loop, for what the server reports; no timers. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !condition(); i += 1) await turn();
-  expect(condition()).toBe(true);
-}
 
 /** A server that answers each request (`GET /<n>` answers `n`) when the test says so, and records what it saw. */
 async function heldServer() {
@@ -50,7 +45,7 @@ describe('pipelined requests', () => {
     const { socket, received } = await client();
     socket.write(pipelined(['/1', '/2', '/3']));
     await until(() => held.length === 1);
-    for (let i = 0; i < 10; i += 1) await turn();
+    await turns(10);
     expect(held.map((h) => h.path)).toEqual(['/1']);
     held[0]?.answer();
     await until(() => held.length === 2);
@@ -94,7 +89,7 @@ describe('pipelined requests', () => {
     await until(closed);
     expect(cuts()).toBe(1);
     // The first was in progress when the rest arrived; nothing after it was handled.
-    for (let i = 0; i < 10; i += 1) await turn();
+    await turns(10);
     expect(held.map((h) => h.path)).toEqual(['/0']);
   });
 
