@@ -36,8 +36,8 @@ export class ConnectionCap {
   readonly #silent = new Set<Socket>();
   /** Open connections between requests, the one idle the longest first. */
   readonly #idle = new Set<Socket>();
-  /** Open connections with requests in progress, and how many (one, as server.ts takes a connection's requests in turn; counted all the same). */
-  readonly #busy = new Map<Socket, number>();
+  /** Open connections with a request in progress (one at a time: server.ts takes a connection's requests in turn). */
+  readonly #busy = new Set<Socket>();
 
   constructor(options: ConnectionCapOptions) {
     if (!(options.max >= 1)) throw new RangeError('ConnectionCap max must be at least 1');
@@ -62,24 +62,16 @@ export class ConnectionCap {
     this.#options.onOpen?.(this.open);
   };
 
-  /** A request arrived on `socket`. */
+  /** A request of `socket` started. */
   requestStarted(socket: Socket): void {
-    if (this.#silent.delete(socket) || this.#idle.delete(socket)) this.#busy.set(socket, 1);
-    else if (this.#busy.has(socket)) this.#busy.set(socket, (this.#busy.get(socket) as number) + 1);
+    if (this.#silent.delete(socket) || this.#idle.delete(socket)) this.#busy.add(socket);
   }
 
-  /** A request on `socket` is over (its response closed): the connection is idle again once none is left. */
+  /** The request of `socket` is over (its response closed): the connection is idle again. */
   requestEnded(socket: Socket): void {
-    const inProgress = this.#busy.get(socket);
-    if (inProgress === undefined) return;
-    if (inProgress > 1) {
-      this.#busy.set(socket, inProgress - 1);
-      return;
-    }
-    this.#busy.delete(socket);
-    // Added last: of the idle connections, this one was active most recently.
-    if (!socket.destroyed) this.#idle.add(socket);
-    else this.#options.onOpen?.(this.open);
+    // Added last: of the idle connections, this one was active most recently. A closed one is
+    // forgotten on its 'close'.
+    if (!socket.destroyed && this.#busy.delete(socket)) this.#idle.add(socket);
   }
 
   #shed(socket: Socket, kind: ShedKind): void {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import { pathOf } from '../observability/graphql-requests.js';
+import { refusal } from './refusal.js';
 
 export interface CallerAdmissionOptions {
   /**
@@ -85,13 +86,7 @@ export function createCallerAdmission(options: CallerAdmissionOptions): CallerAd
         admitted.set(request, key);
         return undefined;
       }
-      const refuse = (message: string) =>
-        endResponse(
-          new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'OVERLOADED' } }] }), {
-            status: 503,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' },
-          }),
-        );
+      const refuse = (message: string) => endResponse(refusal(fetchAPI, 503, 'OVERLOADED', message, { 'retry-after': '1' }));
       if (caller.waiting.length >= options.maxQueued) {
         refuse('Too many requests from this caller are waiting; try again shortly');
         return undefined;

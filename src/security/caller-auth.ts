@@ -3,6 +3,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Plugin } from 'graphql-yoga';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import { bearerOf } from './caller-key.js';
+import { refusal as refused } from './refusal.js';
 
 /** Caller JWTs are checked against this key set, issuer and audience. */
 export interface JwtVerification {
@@ -118,18 +119,8 @@ export function useCallerAuth(options: CallerAuthOptions): Plugin {
       const refusal = await authenticate(request);
       if (refusal === undefined) return;
       options.onReject?.(refusal.reason, request);
-      const body = {
-        errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }],
-      };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 401,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            ...(refusal.challenge === undefined ? {} : { 'www-authenticate': refusal.challenge }),
-          },
-        }),
-      );
+      const challenge = refusal.challenge === undefined ? {} : { 'www-authenticate': refusal.challenge };
+      endResponse(refused(fetchAPI, 401, 'UNAUTHENTICATED', 'Authentication required', challenge));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { compress, negotiate, varyOnAcceptEncoding } from './content-encoding.js';
+import { refusal as refused } from './refusal.js';
 
 export interface CompressionOptions {
   /**
@@ -32,14 +33,8 @@ export function useResponseCompression(options: CompressionOptions): Plugin {
     onRequest({ request, endResponse, fetchAPI }) {
       const refusal = refusesEncodedBodies(request.headers.get('content-encoding'));
       if (refusal === undefined) return;
-      const body = { errors: [{ message: refusal, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] };
-      endResponse(
-        new fetchAPI.Response(JSON.stringify(body), {
-          status: 415,
-          // Unread, the body would be drained to reach a next request on this connection.
-          headers: { 'content-type': 'application/json; charset=utf-8', 'accept-encoding': 'identity', connection: 'close' },
-        }),
-      );
+      // Unread, the body would be drained to reach a next request on this connection.
+      endResponse(refused(fetchAPI, 415, 'UNSUPPORTED_MEDIA_TYPE', refusal, { 'accept-encoding': 'identity', connection: 'close' }));
     },
     onResponse({ request, response, setResponse, fetchAPI }) {
       // The hot path: no Accept-Encoding, or a small answer, costs two header reads.

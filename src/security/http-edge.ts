@@ -2,6 +2,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createGraphQLError, type CORSOptions, type FetchAPI, type Plugin, type YogaServerOptions } from 'graphql-yoga';
 import { pathOf } from '../observability/graphql-requests.js';
+import { refusal } from './refusal.js';
 
 /** Headers a browser frontend may send cross-origin. The router secret is deliberately absent. */
 const CORS_ALLOWED_HEADERS = ['content-type', 'accept', 'authorization', 'x-request-id', 'x-graphql-yoga-csrf', 'apollo-require-preflight'];
@@ -117,10 +118,7 @@ export function useTypedParseRefusals(): Plugin {
 
 function unsupportedMediaType(fetchAPI: FetchAPI): Response {
   const message = 'Unsupported Content-Type; send application/json (or application/graphql, multipart/form-data, application/x-www-form-urlencoded)';
-  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }] }), {
-    status: 415,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
+  return refusal(fetchAPI, 415, 'UNSUPPORTED_MEDIA_TYPE', message);
 }
 
 /**
