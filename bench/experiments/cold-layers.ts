@@ -10,7 +10,9 @@
  *   hot     the same request for an id in the cache.
  * api, source, cold, coldlit, hot and tokens run once per variant: VARIANTS='{"before":{"DIST":"/path/to/other/dist"},"after":{}}'
  * compares two builds in one run (a variant's other keys are gateway env). Rounds interleave; the
- * figure is the median of CPU µs per operation. PROFILE=<layer> writes /tmp/<layer>.cpuprofile.
+ * figure is the median of CPU µs per operation. PROFILE=<layer> writes /tmp/<layer>.cpuprofile;
+ * HEAP_PROFILE=<layer> writes /tmp/<layer>.heapprofile, every sampled allocation (collected ones too),
+ * and prints the bytes allocated per operation.
  * Run after `npm run build`:  npx tsx bench/experiments/cold-layers.ts > /dev/null  (logs go to stdout).
  */
 import { Agent } from 'undici';
@@ -122,25 +124,39 @@ for (let round = 0; round < ROUNDS; round += 1) {
     results.set(name, [...(results.get(name) ?? []), await run(op, OPS)]);
   }
 }
-if (process.env['PROFILE'] !== undefined) await profile(process.env['PROFILE']);
+if (process.env['PROFILE'] !== undefined) await profile(process.env['PROFILE'], 'cpu');
+if (process.env['HEAP_PROFILE'] !== undefined) await profile(process.env['HEAP_PROFILE'], 'heap');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [name, xs] of results) console.error(`${name.padEnd(16)} ${median(xs).toFixed(0).padStart(5)} µs/op   rounds: ${xs.map((x) => x.toFixed(0)).join(' ')}`);
 for (const { app } of built) await app.close();
 await agent.close();
 await sandbox.close();
 
-async function profile(layer: string): Promise<void> {
+/** Runs `layer` once more under the inspector: `cpu` writes its CPU profile, `heap` every sampled allocation. */
+async function profile(layer: string, kind: 'cpu' | 'heap'): Promise<void> {
   const { Session } = await import('node:inspector/promises');
   const { writeFile } = await import('node:fs/promises');
   const op = layers[layer];
-  if (op === undefined) throw new Error(`PROFILE: no layer ${layer}`);
+  if (op === undefined) throw new Error(`${kind === 'cpu' ? 'PROFILE' : 'HEAP_PROFILE'}: no layer ${layer}`);
+  const file = `/tmp/${layer.replace(':', '-')}.${kind === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
   const session = new Session();
   session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
-  await run(op, OPS);
-  const { profile: taken } = await session.post('Profiler.stop');
-  await writeFile(`/tmp/${layer.replace(':', '-')}.cpuprofile`, JSON.stringify(taken));
+  if (kind === 'cpu') {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    await run(op, OPS);
+    const { profile: taken } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(taken));
+  } else {
+    await session.post('HeapProfiler.enable');
+    // Collected objects too, not only those alive at the end: the garbage is what costs here.
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await run(op, OPS);
+    const { profile: taken } = await session.post('HeapProfiler.stopSampling');
+    await writeFile(file, JSON.stringify(taken));
+    const bytes = (node: typeof taken.head): number => node.selfSize + node.children.reduce((sum, child) => sum + bytes(child), 0);
+    console.error(`${layer}: ${(bytes(taken.head) / OPS / 1024).toFixed(1)} KiB allocated per operation (sampled)`);
+  }
   session.disconnect();
 }
