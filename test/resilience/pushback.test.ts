@@ -7,6 +7,8 @@ const CAPACITY = 6;
 const INITIAL_LIMIT = 16;
 const CLIENTS = 40;
 const WAVES = 10;
+/** UPSTREAM_MIN_IN_FLIGHT: what the limit never goes below, whatever C1 answers. */
+const FLOOR = 4;
 
 /** A scripted C1 that counts its calls in flight and refuses above CAPACITY. */
 async function startPushingBack() {
@@ -28,6 +30,22 @@ async function startPushingBack() {
     });
   };
   const c1 = await startFakeUpstream(() => answer, { token: grantTokens });
+  return { c1, seen };
+}
+
+/** A scripted C1 that refuses every API call with 429 (Retry-After: 0), counting its calls in flight. */
+async function startAlwaysRefusing() {
+  const seen = { inFlight: 0, peak: 0, calls: 0 };
+  const refuse: Fault = (res, later) => {
+    seen.calls += 1;
+    seen.inFlight += 1;
+    seen.peak = Math.max(seen.peak, seen.inFlight);
+    later(2, () => {
+      seen.inFlight -= 1;
+      res.writeHead(429, { 'retry-after': '0', 'content-type': 'application/json' }).end('{}');
+    });
+  };
+  const c1 = await startFakeUpstream(() => refuse, { token: grantTokens });
   return { c1, seen };
 }
 
@@ -76,5 +94,47 @@ describe('C1 pushing back above a fixed concurrency', () => {
     // (measured: 8-11 %; the share falls with the square of the capacity).
     expect(refused / (answered + refused)).toBeLessThan(0.15);
     expect(failures.length / (CLIENTS * WAVES)).toBeLessThan(0.02);
+  });
+
+  it('answers every request with a typed refusal when C1 refuses everything, and sends C1 no more than the floor at once', { timeout: 60_000 }, async () => {
+    const upstream = await startAlwaysRefusing();
+    c1 = upstream.c1;
+    gw = await startGateway({
+      env: {
+        C1_API_URL: c1.origin,
+        CACHE_TTL_MS: '0',
+        CACHE_STALE_MS: '0',
+        UPSTREAM_INITIAL_IN_FLIGHT: String(INITIAL_LIMIT),
+        UPSTREAM_MIN_IN_FLIGHT: String(FLOOR),
+        UPSTREAM_RETRY_BASE_MS: '1',
+        UPSTREAM_RETRY_MAX_MS: '5',
+        REQUEST_DEADLINE_MS: '3000',
+        CALLER_UPSTREAM_RATE: '1000000000',
+        CALLER_UPSTREAM_BURST: '1000000000',
+        BREAKER_MIN_REQUESTS: '1000000',
+      },
+    });
+    const codes = new Map<string, number>();
+    const peaks: number[] = [];
+    for (let wave = 0; wave < 4; wave++) {
+      upstream.seen.peak = 0;
+      const bodies = await Promise.all(
+        Array.from({ length: CLIENTS }, (_, i) => gw.query(`{ personalClient(id: "pc-${wave}-${i}") { displayName } }`)),
+      );
+      for (const body of bodies) {
+        const code = String(body.errors?.[0]?.extensions?.code ?? 'none');
+        codes.set(code, (codes.get(code) ?? 0) + 1);
+      }
+      peaks.push(upstream.seen.peak);
+    }
+    // Every request answered by the gateway's own verdict (not a timeout, not data): refused by C1,
+    // or refused before sending because its turn could not come within the deadline.
+    expect([...codes.keys()].every((code) => code === 'UPSTREAM_RATE_LIMITED' || code === 'OVERLOADED')).toBe(true);
+    expect(codes.get('UPSTREAM_RATE_LIMITED') ?? 0).toBeGreaterThan(0);
+    // The first wave meets C1 at the starting limit; once the 429s are back, never more than the floor.
+    expect(peaks[0]).toBeLessThanOrEqual(INITIAL_LIMIT);
+    expect(Math.max(...peaks.slice(1))).toBeLessThanOrEqual(FLOOR);
+    // Each request costs C1 at most its attempts: the first and UPSTREAM_RETRIES (2) retries.
+    expect(upstream.seen.calls).toBeLessThanOrEqual(4 * CLIENTS * 3);
   });
 });
