@@ -49,6 +49,21 @@ async function startAlwaysRefusing() {
   return { c1, seen };
 }
 
+/** Nothing cached and one caller, so every request goes upstream: this is about C1's capacity, not the caller's budget. */
+function gatewayEnv(origin: string): Record<string, string> {
+  return {
+    C1_API_URL: origin,
+    CACHE_TTL_MS: '0',
+    CACHE_STALE_MS: '0',
+    UPSTREAM_INITIAL_IN_FLIGHT: String(INITIAL_LIMIT),
+    UPSTREAM_RETRY_BASE_MS: '1',
+    UPSTREAM_RETRY_MAX_MS: '5',
+    CALLER_UPSTREAM_RATE: '1000000000',
+    CALLER_UPSTREAM_BURST: '1000000000',
+    BREAKER_MIN_REQUESTS: '1000000',
+  };
+}
+
 describe('C1 pushing back above a fixed concurrency', () => {
   let c1: FakeUpstream;
   let gw: TestGateway;
@@ -60,21 +75,7 @@ describe('C1 pushing back above a fixed concurrency', () => {
   it('learns to stay at C1\'s capacity: few calls refused, clients answered, never more in flight than the limit', { timeout: 60_000 }, async () => {
     const upstream = await startPushingBack();
     c1 = upstream.c1;
-    gw = await startGateway({
-      env: {
-        C1_API_URL: c1.origin,
-        CACHE_TTL_MS: '0',
-        CACHE_STALE_MS: '0',
-        UPSTREAM_MAX_IN_FLIGHT: '32',
-        UPSTREAM_INITIAL_IN_FLIGHT: String(INITIAL_LIMIT),
-        UPSTREAM_RETRY_BASE_MS: '1',
-        UPSTREAM_RETRY_MAX_MS: '5',
-        // One caller, every request upstream: this is about C1's capacity, not the caller's budget.
-        CALLER_UPSTREAM_RATE: '1000000000',
-        CALLER_UPSTREAM_BURST: '1000000000',
-        BREAKER_MIN_REQUESTS: '1000000',
-      },
-    });
+    gw = await startGateway({ env: { ...gatewayEnv(c1.origin), UPSTREAM_MAX_IN_FLIGHT: '32' } });
     const failures: string[] = [];
     const peaks: number[] = [];
     for (let wave = 0; wave < WAVES; wave++) {
@@ -99,21 +100,7 @@ describe('C1 pushing back above a fixed concurrency', () => {
   it('answers every request with a typed refusal when C1 refuses everything, and sends C1 no more than the floor at once', { timeout: 60_000 }, async () => {
     const upstream = await startAlwaysRefusing();
     c1 = upstream.c1;
-    gw = await startGateway({
-      env: {
-        C1_API_URL: c1.origin,
-        CACHE_TTL_MS: '0',
-        CACHE_STALE_MS: '0',
-        UPSTREAM_INITIAL_IN_FLIGHT: String(INITIAL_LIMIT),
-        UPSTREAM_MIN_IN_FLIGHT: String(FLOOR),
-        UPSTREAM_RETRY_BASE_MS: '1',
-        UPSTREAM_RETRY_MAX_MS: '5',
-        REQUEST_DEADLINE_MS: '3000',
-        CALLER_UPSTREAM_RATE: '1000000000',
-        CALLER_UPSTREAM_BURST: '1000000000',
-        BREAKER_MIN_REQUESTS: '1000000',
-      },
-    });
+    gw = await startGateway({ env: { ...gatewayEnv(c1.origin), UPSTREAM_MIN_IN_FLIGHT: String(FLOOR), REQUEST_DEADLINE_MS: '3000' } });
     const codes = new Map<string, number>();
     const peaks: number[] = [];
     for (let wave = 0; wave < 4; wave++) {
