@@ -1,7 +1,7 @@
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestStats } from '../loading/personal-client-source.js';
-import { pathOf } from '../observability/graphql-requests.js';
+import { pathOf } from '../kernel/path-of.js';
 
 export interface CacheControlOptions {
   /** 'public' with the service credential (every caller sees the same); 'private' in forward mode. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { compressOnce, negotiate, varyOnAcceptEncoding, type CompressedOnce } from '../security/content-encoding.js';
 import { renderGraphiQLPage } from './graphiql.js';
-import { pathOf } from '../observability/graphql-requests.js';
+import { pathOf } from '../kernel/path-of.js';
 
 export interface GraphiQLPageOptions {
   /** What GraphiQL opens with (title, default query). */

@@ -1,6 +1,7 @@
 import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestStats } from '../loading/personal-client-source.js';
+import { pathOf } from '../kernel/path-of.js';
 
 /** One finished GraphQL HTTP request, as the request log and the metrics see it. */
 export interface GraphQLRequestSummary {
@@ -133,14 +134,4 @@ function summarize(p: Pending, requestId: string, status: number): GraphQLReques
 
 function sum(stats: RequestStats[], key: 'upstreamCalls' | 'cacheHits' | 'staleServed'): number {
   return stats.reduce((total, s) => total + s[key], 0);
-}
-
-/** The path of an absolute URL, as `new URL(url).pathname`, without parsing all of it (this runs on every request). */
-export function pathOf(url: string): string {
-  const authority = url.indexOf('//');
-  let start = authority === -1 ? 0 : authority + 2;
-  while (start < url.length && url[start] !== '/' && url[start] !== '?' && url[start] !== '#') start += 1;
-  let end = start;
-  while (end < url.length && url[end] !== '?' && url[end] !== '#') end += 1;
-  return end === start ? '/' : url.slice(start, end);
 }

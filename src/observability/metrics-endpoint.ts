@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../kernel/clock.js';
+import { pathOf } from '../kernel/path-of.js';
 import { compressOnce, negotiate, varyOnAcceptEncoding, type CompressedOnce } from '../security/content-encoding.js';
 
 export interface MetricsEndpointOptions {
@@ -49,8 +50,8 @@ export function useMetricsEndpoint(registry: Registry, options: MetricsEndpointO
   };
   return {
     // Not async: every other request passes through here, and should not pay for a promise.
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== path) return undefined;
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (pathOf(request.url) !== path) return undefined;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
         return undefined;

@@ -2,7 +2,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { TraceRef } from '../kernel/tracer.js';
 import type { GraphQLRequestSummary } from './graphql-requests.js';
-import { pathOf } from './graphql-requests.js';
+import { pathOf } from '../kernel/path-of.js';
 import type { RequestTrace, Tracing } from './tracing.js';
 
 /** Longest operation name put in a span name or attribute; names are caller-chosen. */

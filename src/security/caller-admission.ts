@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
-import { pathOf } from '../observability/graphql-requests.js';
+import { pathOf } from '../kernel/path-of.js';
 import { refusal } from './refusal.js';
 
 export interface CallerAdmissionOptions {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Plugin } from 'graphql-yoga';
 import { systemClock, type Clock } from '../kernel/clock.js';
+import { pathOf } from '../kernel/path-of.js';
 import { bearerOf } from './caller-key.js';
 import { refusal as refused } from './refusal.js';
 
@@ -113,9 +114,9 @@ export function useCallerAuth(options: CallerAuthOptions): Plugin {
   const authenticate = createAuthenticator(options);
   const opsRequireAuth = options.opsEndpointsRequireAuth;
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, endResponse, fetchAPI }) {
       if (request.method === 'OPTIONS') return;
-      if (!opsRequireAuth && OPS_PATHS.includes(url.pathname)) return;
+      if (!opsRequireAuth && OPS_PATHS.includes(pathOf(request.url))) return;
       const refusal = await authenticate(request);
       if (refusal === undefined) return;
       options.onReject?.(refusal.reason, request);

@@ -1,7 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createGraphQLError, type CORSOptions, type FetchAPI, type Plugin, type YogaServerOptions } from 'graphql-yoga';
-import { pathOf } from '../observability/graphql-requests.js';
+import { pathOf } from '../kernel/path-of.js';
 import { refusal } from './refusal.js';
 
 /** Headers a browser frontend may send cross-origin. The router secret is deliberately absent. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathOf } from '../../src/observability/graphql-requests.js';
+import { pathOf } from '../../src/kernel/path-of.js';
 
 describe('pathOf', () => {
   it('gives the same path as URL for the request URLs Yoga sees', () => {
