@@ -13,9 +13,11 @@ import type { ChildServer } from '../processes.js';
 import { benchOptionsFromEnv } from '../options.js';
 import { GRAPHQL_HEADERS, hasNoErrors, oneClientBody } from '../queries.js';
 import { measureRounds, warmUp, type Measured, type RoundTarget } from '../rounds.js';
+import { median } from '../stats.js';
 import { HOT_RATIO_TARGET } from '../scenarios/hot.js';
 
 const PROCS = Number(process.env['PROCS'] ?? 3);
+if (!Number.isInteger(PROCS) || PROCS < 1) throw new Error('PROCS must be a whole number, at least 1');
 const options = benchOptionsFromEnv(process.env);
 const env = await createBenchEnv(options);
 const body = oneClientBody(SAMPLE_CLIENT_ID);
@@ -40,7 +42,6 @@ try {
   }
   await warmUp(env, targets, options.warmupSeconds);
   const measured = await measureRounds(env, targets);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   const of = (prefix: string): Measured[] => Object.entries(measured).filter(([name]) => name.startsWith(prefix)).map(([, m]) => m);
   const summary = (prefix: string) => {
     const processes = of(prefix);

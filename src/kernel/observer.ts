@@ -4,6 +4,9 @@ import type { TraceRef } from './tracer.js';
  * What the data path reports as it works. Metrics (and anything else that watches) implement it;
  * the data path only calls it, so it knows nothing of Prometheus or logs.
  */
+/** Why the gateway closed a client connection (see Observer.connectionShed). */
+export type ConnectionShedKind = 'silent' | 'idle' | 'refused' | 'pipelined';
+
 export interface Observer {
   cacheLookup(outcome: 'hit' | 'miss'): void;
   staleServed(): void;
@@ -47,7 +50,7 @@ export interface Observer {
    * never sent a request ('silent'), else the one idle the longest ('idle'), or the new one, every
    * other being busy ('refused'); or one that pipelined too many requests ('pipelined').
    */
-  connectionShed(kind: 'silent' | 'idle' | 'refused' | 'pipelined'): void;
+  connectionShed(kind: ConnectionShedKind): void;
 }
 
 const noop = (): void => undefined;

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
+import type { ConnectionShedKind } from '../kernel/observer.js';
 
-export type ShedKind = 'silent' | 'idle' | 'refused';
+/** The kinds this cap sheds; 'pipelined' is server.ts's, through RequestTurns. */
+export type ShedKind = Exclude<ConnectionShedKind, 'pipelined'>;
 
 export interface ConnectionCapOptions {
   /** Connections open at once, at most (see `connectionCapFor`). */

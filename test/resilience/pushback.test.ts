@@ -9,6 +9,10 @@ const CLIENTS = 40;
 const WAVES = 10;
 /** UPSTREAM_MIN_IN_FLIGHT: what the limit never goes below, whatever C1 answers. */
 const FLOOR = 4;
+/** Waves sent to a C1 that refuses everything. */
+const REFUSED_WAVES = 4;
+/** Attempts per request at most: the first and UPSTREAM_RETRIES (2 by default) retries. */
+const MAX_ATTEMPTS = 3;
 
 /** A scripted C1 that counts its calls in flight and refuses above CAPACITY. */
 async function startPushingBack() {
@@ -103,7 +107,7 @@ describe('C1 pushing back above a fixed concurrency', () => {
     gw = await startGateway({ env: { ...gatewayEnv(c1.origin), UPSTREAM_MIN_IN_FLIGHT: String(FLOOR), REQUEST_DEADLINE_MS: '3000' } });
     const codes = new Map<string, number>();
     const peaks: number[] = [];
-    for (let wave = 0; wave < 4; wave++) {
+    for (let wave = 0; wave < REFUSED_WAVES; wave++) {
       upstream.seen.peak = 0;
       const bodies = await Promise.all(
         Array.from({ length: CLIENTS }, (_, i) => gw.query(`{ personalClient(id: "pc-${wave}-${i}") { displayName } }`)),
@@ -116,12 +120,11 @@ describe('C1 pushing back above a fixed concurrency', () => {
     }
     // Every request answered by the gateway's own verdict (not a timeout, not data): refused by C1,
     // or refused before sending because its turn could not come within the deadline.
-    expect([...codes.keys()].every((code) => code === 'UPSTREAM_RATE_LIMITED' || code === 'OVERLOADED')).toBe(true);
+    expect([...codes.keys()].filter((code) => code !== 'UPSTREAM_RATE_LIMITED' && code !== 'OVERLOADED')).toEqual([]);
     expect(codes.get('UPSTREAM_RATE_LIMITED') ?? 0).toBeGreaterThan(0);
     // The first wave meets C1 at the starting limit; once the 429s are back, never more than the floor.
     expect(peaks[0]).toBeLessThanOrEqual(INITIAL_LIMIT);
     expect(Math.max(...peaks.slice(1))).toBeLessThanOrEqual(FLOOR);
-    // Each request costs C1 at most its attempts: the first and UPSTREAM_RETRIES (2) retries.
-    expect(upstream.seen.calls).toBeLessThanOrEqual(4 * CLIENTS * 3);
+    expect(upstream.seen.calls).toBeLessThanOrEqual(REFUSED_WAVES * CLIENTS * MAX_ATTEMPTS);
   });
 });
