@@ -78,7 +78,7 @@ export function createSecurity({ config, logger, clock, requestIdOf, eventLoopLo
   const guardOps = callerAuthEnabled(auth) && config.OPS_ENDPOINTS_REQUIRE_AUTH;
   const forwardMode = config.credentials.kind === 'forward';
   const load = eventLoopLoad ?? watchEventLoopLoad();
-  // Worked out once per request (at admission, else for the upstream budget) and kept with it.
+  // Worked out once per request (at admission, else when its GraphQL context is made) and kept with it.
   const keys = new WeakMap<Request, string>();
   const keyOf = (request: Request, req: ServerContext['req'], forwardPartition: string | undefined): string => {
     let key = keys.get(request);
