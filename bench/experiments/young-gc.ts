@@ -56,11 +56,18 @@ try {
   traces.length = 0;
   const result = await load(SECONDS);
   const field = (line: string, key: string) => Number(new RegExp(`\\b${key}=([\\d.]+)`).exec(line)?.[1] ?? NaN);
-  const scavenges = traces.filter((line) => line.includes(' gc=s '));
+  // Every isolate of the process traces here (a worker's, a loader thread's): keep the main thread's,
+  // the one that allocated the most while serving.
+  const isolateOf = (line: string) => /^\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1] ?? '';
+  const allocated = new Map<string, number>();
+  for (const line of traces) allocated.set(isolateOf(line), (allocated.get(isolateOf(line)) ?? 0) + (field(line, 'allocated') || 0));
+  const mainIsolate = [...allocated].sort((x, y) => y[1] - x[1])[0]?.[0];
+  const ours = traces.filter((line) => isolateOf(line) === mainIsolate);
+  const scavenges = ours.filter((line) => line.includes(' gc=s '));
   const kb = (values: number[]) => `${(median(values) / 1024).toFixed(0)} KB`;
   const pauses = scavenges.map((line) => field(line, 'pause'));
   console.log(
-    `${scavenges.length} scavenges (${traces.length - scavenges.length} other GCs) in ${SECONDS} s at ${RATE}/s; per scavenge: ` +
+    `${scavenges.length} scavenges (${ours.length - scavenges.length} other GCs) in ${SECONDS} s at ${RATE}/s; per scavenge: ` +
       `promoted ${kb(scavenges.map((line) => field(line, 'promoted')))}, copied ${kb(scavenges.map((line) => field(line, 'new_space_survived')))}, ` +
       `pause median ${median(pauses).toFixed(1)} ms, max ${Math.max(...pauses).toFixed(1)} ms; ` +
       `client p99 ${result.p99Ms.toFixed(1)} ms, ${result.non2xx + result.errors} failed`,
