@@ -56,7 +56,7 @@ export interface RunningServer {
 export async function startServer(handler: RequestListener, options: ListenOptions = {}): Promise<RunningServer> {
   let draining = false;
   // Responses not yet finished: when draining starts, they are told to close their socket too.
-  const open = new Set<ServerResponse>();
+  const open = new OpenResponses();
   const cap = options.connections === undefined ? undefined : new ConnectionCap(options.connections);
   const turns = new RequestTurns({ maxWaiting: MAX_PIPELINED_WAITING, ...(options.onPipelineCut ? { onCut: options.onPipelineCut } : {}) });
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
@@ -93,7 +93,7 @@ export async function startServer(handler: RequestListener, options: ListenOptio
       draining = true;
       // Otherwise a keep-alive socket that finishes its request after close() stays open, idle,
       // until the drain timeout cuts it, and shutdown takes the whole drain time.
-      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+      for (const res of open.all()) if (!res.headersSent) res.setHeader('connection', 'close');
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), drainMs);
         timer.unref();
@@ -105,4 +105,36 @@ export async function startServer(handler: RequestListener, options: ListenOptio
       });
     },
   };
+}
+
+const AT = Symbol('openResponseIndex');
+type Tracked = ServerResponse & { [AT]?: number | undefined };
+
+/**
+ * The responses in progress, in an array each knows its place in (removal swaps the last one in).
+ * Not a Set: one that every request enters and leaves kept each cold read's whole request alive
+ * through two young-generation collections (2.6-3.4 against 1.4 KB promoted per read, in process).
+ */
+class OpenResponses {
+  readonly #list: Tracked[] = [];
+
+  add(res: Tracked): void {
+    res[AT] = this.#list.length;
+    this.#list.push(res);
+  }
+
+  delete(res: Tracked): void {
+    const at = res[AT];
+    if (at === undefined || this.#list[at] !== res) return;
+    const last = this.#list.pop() as Tracked;
+    if (last !== res) {
+      this.#list[at] = last;
+      last[AT] = at;
+    }
+    res[AT] = undefined;
+  }
+
+  all(): readonly ServerResponse[] {
+    return [...this.#list];
+  }
 }
