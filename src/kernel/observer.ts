@@ -1,12 +1,12 @@
 import type { TraceRef } from './tracer.js';
 
+/** Why the gateway closed a client connection (see Observer.connectionShed). */
+export type ConnectionShedKind = 'silent' | 'idle' | 'refused' | 'pipelined';
+
 /**
  * What the data path reports as it works. Metrics (and anything else that watches) implement it;
  * the data path only calls it, so it knows nothing of Prometheus or logs.
  */
-/** Why the gateway closed a client connection (see Observer.connectionShed). */
-export type ConnectionShedKind = 'silent' | 'idle' | 'refused' | 'pipelined';
-
 export interface Observer {
   cacheLookup(outcome: 'hit' | 'miss'): void;
   staleServed(): void;
