@@ -8,14 +8,13 @@
  * keep-alive pool: what the same fan-out costs with no gateway in between, at the starting width.
  */
 import { Agent } from 'undici';
-import { loadConfig } from '../../src/config.js';
 import { restTarget } from '../baselines.js';
 import type { BenchEnv } from '../env.js';
 import { gatewayDefaults } from '../env.js';
 import { IdSequence } from '../ids.js';
 import { median } from '../stats.js';
-import { runLoad } from '../load.js';
-import { GRAPHQL_HEADERS, hasNoErrors, manyClientsBody, oneClientBody } from '../queries.js';
+import { IN_SERVICE_READS, putInService } from '../in-service.js';
+import { GRAPHQL_HEADERS, hasNoErrors, manyClientsBody } from '../queries.js';
 import type { ScenarioResult } from '../report.js';
 
 export const FAN_OUT_IDS = 100;
@@ -42,15 +41,11 @@ export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
       const text = await response.text();
       return { ms: performance.now() - started, ok: response.ok && hasNoErrors(text) };
     };
-    // A gateway in service, as the peers scenario has it: its cache full and its C1 limit learnt from
-    // CACHE_MAX_ENTRIES cold reads of the pool's last ids, which no round reaches. A fresh gateway took
-    // 120-360 ms for its first fan-outs: with the limit fixed at 16 the JIT alone brought that to ~50 ms
-    // within about twenty (the harness's own 16-wide GETs: 45-60 ms), and the adaptive limit, growing
-    // while C1 kept up (64 in flight by the thirtieth), to 26-33 ms.
-    const cacheEntries = loadConfig({}).CACHE_MAX_ENTRIES;
-    const fill = new IdSequence(env.poolSize, env.poolSize - cacheEntries);
-    await runLoad({ url: gateway.url, headers: GRAPHQL_HEADERS, connections: options.connections, nextBody: () => oneClientBody(fill.next()), amount: cacheEntries });
-    await env.settle();
+    // A gateway in service (in-service.ts). A fresh gateway took 186-361 ms for its first fan-outs: with
+    // the limit fixed at 16 the JIT alone brought that to ~50 ms within about thirty (the harness's own
+    // 16-wide GETs: 45-60 ms), and the adaptive limit, growing while C1 kept up (64 in flight by the
+    // thirtieth), to 26-33 ms.
+    await putInService(env, [gateway.url]);
     // Then fan-outs themselves, with ids the rounds do not reuse.
     const warmUps = await warmUpFor(options.warmupSeconds, query);
 
@@ -109,7 +104,7 @@ export async function fanOutScenario(env: BenchEnv): Promise<ScenarioResult> {
         },
       ],
       notes: [
-        `one query at a time, after ${cacheEntries} cold single-id reads (CACHE_MAX_ENTRIES) and ${warmUps} fan-outs of warm-up; ` +
+        `one query at a time, after ${IN_SERVICE_READS} cold single-id reads (CACHE_MAX_ENTRIES) and ${warmUps} fan-outs of warm-up; ` +
           `p50 column is the median wall time, p99 the slowest; the limit starts at UPSTREAM_INITIAL_IN_FLIGHT=${cap} ` +
           `and had grown to let ${maxInFlight} GETs in flight at once.`,
         `(c): the harness GETs ${FAN_OUT_IDS} fresh ids straight from the sandbox, ${cap} at a time on a warm ` +

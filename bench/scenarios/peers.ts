@@ -10,12 +10,11 @@
  * hot ≥ 1.5× (a).
  */
 import { availableParallelism } from 'node:os';
-import { loadConfig } from '../../src/config.js';
 import type { PersonalClient } from '../../src/domain/personal-client.js';
 import { SAMPLE_CLIENT_ID } from '../../src/sandbox/index.js';
 import type { BenchEnv } from '../env.js';
 import { IdSequence } from '../ids.js';
-import { runLoad } from '../load.js';
+import { IN_SERVICE_READS, putInService } from '../in-service.js';
 import type { PeerUpstream } from '../peers/upstream.js';
 import type { ChildServer } from '../processes.js';
 import { GRAPHQL_HEADERS, hasNoErrors, literalClientBody, meshClientBody, meshLiteralBody, oneClientBody } from '../queries.js';
@@ -83,19 +82,11 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
     await warmUp(env, hotTargets, options.warmupSeconds);
     const h = await measureRounds(env, hotTargets);
     await count('hot', hotTargets);
-    // A gateway in service has its cache full and its C1 limit learnt; a fresh one spends its first
-    // CACHE_MAX_ENTRIES cold reads growing the cache and the heap, and the limit from its initial
-    // value. Measured without this, whichever cold kind ran first did so in that state (with the kinds
-    // in the other order, the id-literal kind cost 1,027 µs per request against 951 by variable, in
-    // the usual order 836 against 974). So the gateways fill their caches first, from the pool's last
-    // ids, which no measured round of theirs reaches (the peers keep no cache, so sharing ids with
-    // them changes nothing), and both kinds are misses in a full cache, as in production.
-    const cacheEntries = loadConfig({}).CACHE_MAX_ENTRIES;
-    for (const server of [gateway, ...(compared ? [compared] : [])]) {
-      const fill = new IdSequence(env.poolSize, env.poolSize - cacheEntries);
-      await runLoad({ ...base, url: server.url, nextBody: () => oneClientBody(fill.next()), amount: cacheEntries });
-    }
-    await env.settle();
+    // Gateways in service (in-service.ts). Measured without this, whichever cold kind ran first paid
+    // for the first fill (with the kinds in the other order, the id-literal kind cost 1,027 µs per
+    // request against 951 by variable, in the usual order 836 against 974). The peers keep no cache,
+    // so sharing ids with them changes nothing; both kinds are misses in a full cache, as in production.
+    await putInService(env, [gateway.url, ...(compared ? [compared.url] : [])]);
     await warmUp(env, coldTargets, options.warmupSeconds);
     const c = await measureRounds(env, coldTargets);
     await count('cold', coldTargets);
@@ -175,7 +166,7 @@ export async function peersScenario(env: BenchEnv): Promise<ScenarioResult> {
           `upstream latency ${options.latencyMs} ms. The peers get one bearer up front and call C1 once per request ` +
           `(no cross-request cache), hot or cold; the gateway answers hot from its cache. (e) answers the same fields ` +
           "through the schema Omnigraph generates from the seed's spec (bench/peers/personal-client-get.openapi.yaml).",
-        `Before the cold rounds the gateway's cache is filled with ${cacheEntries} other ids (CACHE_MAX_ENTRIES), as a gateway in service has it: ` +
+        `Before the cold rounds the gateway's cache is filled with ${IN_SERVICE_READS} other ids (CACHE_MAX_ENTRIES), as a gateway in service has it: ` +
           'every cold round is then a miss in a full cache, as it would be in production, not part of its first fill.',
         ...[['id by variable', cGw, cD] as const, ['id literal', lGw, lD] as const].map(([kind, gw, d]) => sharedCores(kind, gw, d)),
         ...(options.compareDist === undefined
